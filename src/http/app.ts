@@ -1,0 +1,73 @@
+import { createServer, type Server } from "node:http";
+import { expressMiddleware } from "@as-integrations/express5";
+import cors from "cors";
+import express, { type ErrorRequestHandler } from "express";
+import type { GraphQLSchema } from "graphql";
+import type { DataSource } from "typeorm";
+import type { Config } from "../config";
+import { type ContextDeps, createContext } from "../graphql/context";
+import { startGraphQLServer } from "../graphql/server";
+import type { Logger } from "../logger";
+import { healthRouter } from "./health";
+
+export interface HttpDeps {
+  config: Pick<Config, "http" | "graphql" | "nodeEnv">;
+  logger: Logger;
+  dataSource: DataSource;
+  schema: GraphQLSchema;
+  context: ContextDeps;
+}
+
+export interface HttpService {
+  server: Server;
+  /** Stops accepting connections and waits for in-flight GraphQL requests. */
+  stop(): Promise<void>;
+}
+
+const BODY_LIMIT = "100kb";
+
+export async function startHttp(deps: HttpDeps): Promise<HttpService> {
+  const app = express();
+  app.disable("x-powered-by");
+  const server = createServer(app);
+  const apollo = await startGraphQLServer({
+    schema: deps.schema,
+    httpServer: server,
+    production: deps.config.nodeEnv === "production",
+    introspection: deps.config.graphql.introspection,
+  });
+
+  app.use(healthRouter(deps.dataSource));
+  const origins = deps.config.http.corsOrigins;
+  app.use(
+    "/graphql",
+    cors({ origin: origins.includes("*") ? "*" : origins.length ? origins : false }),
+    express.json({ limit: BODY_LIMIT }),
+    expressMiddleware(apollo, { context: async () => createContext(deps.context) }),
+  );
+  app.use(errorHandler(deps.logger));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(deps.config.http.port, deps.config.http.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return { server, stop: () => apollo.stop() };
+}
+
+/** Body-parser and other middleware errors become short JSON answers with their HTTP status. */
+function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, _req, res, _next) => {
+    const status = typeof error?.status === "number" && error.status >= 400 && error.status < 600 ? error.status : 500;
+    if (status >= 500) logger.error({ err: error }, "request failed");
+    const message =
+      status === 413
+        ? `request body larger than ${BODY_LIMIT}`
+        : status < 500 && error?.expose
+          ? String(error.message)
+          : "internal server error";
+    res.status(status).json({ errors: [{ message }] });
+  };
+}
