@@ -1,0 +1,104 @@
+import type { DataSource } from "typeorm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../src/db/data-source";
+import { LATEST_QUOTES_SQL } from "../src/graphql/loaders";
+import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "./support/database";
+
+const TABLES = ["asset", "ingestion_run", "price_quote"];
+
+async function tables(ds: DataSource): Promise<string[]> {
+  const rows: { table_name: string }[] = await ds.query(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'typeorm_migrations' ORDER BY 1`,
+  );
+  return rows.map((r) => r.table_name);
+}
+
+async function plan(ds: DataSource, sql: string, params: unknown[]): Promise<string> {
+  const rows: { "QUERY PLAN": string }[] = await ds.query(`EXPLAIN ${sql}`, params);
+  return rows.map((r) => r["QUERY PLAN"]).join("\n");
+}
+
+describe("migrations", () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ds = (await openDatabase(testConfig(db), quietLogger)).dataSource;
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  it("go up on an empty database, match the entities exactly, go down to nothing and up again", async () => {
+    expect(await tables(ds)).toEqual([]);
+    expect(await ds.showMigrations()).toBe(true);
+
+    const applied = await ds.runMigrations({ transaction: "each" });
+    expect(applied.map((m) => m.name)).toEqual(["InitialSchema1795890000000"]);
+    expect(await tables(ds)).toEqual(TABLES);
+    expect(await ds.showMigrations()).toBe(false);
+    // What TypeORM would change to make the database match the entities: nothing.
+    const drift = await ds.driver.createSchemaBuilder().log();
+    expect(drift.upQueries.map((q) => q.query)).toEqual([]);
+
+    await ds.undoLastMigration({ transaction: "each" });
+    expect(await tables(ds)).toEqual([]);
+    await ds.runMigrations({ transaction: "each" });
+    expect(await tables(ds)).toEqual(TABLES);
+  });
+
+  it("store a quote once per (asset, convert, last_updated)", async () => {
+    const [{ id: assetId }] = await ds.query(
+      `INSERT INTO asset (cmc_id, symbol, name, slug, rank, tracked) VALUES (1, 'BTC', 'Bitcoin', 'bitcoin', 1, true) RETURNING id`,
+    );
+    const insert = `INSERT INTO price_quote (asset_id, convert, price, last_updated) VALUES ($1, 'USD', $2, '2026-01-05T00:01:00Z')`;
+    await ds.query(insert, [assetId, "67021.28"]);
+    await expect(ds.query(insert, [assetId, "67000"])).rejects.toThrow(/price_quote_asset_convert_time_key/);
+    const conflict = await ds.query(
+      `${insert} ON CONFLICT ON CONSTRAINT price_quote_asset_convert_time_key DO NOTHING RETURNING id`,
+      [assetId, "1"],
+    );
+    expect(conflict).toEqual([]);
+    const [row] = await ds.query(`SELECT price::text AS price FROM price_quote WHERE asset_id = $1`, [assetId]);
+    expect(row.price).toBe("67021.28");
+  });
+
+  it("keep tracked symbols unique regardless of case, untracked namesakes allowed", async () => {
+    await expect(
+      ds.query(
+        `INSERT INTO asset (cmc_id, symbol, name, slug, tracked) VALUES (30938, 'btc', 'Satoshi Pumpomoto', 'spm', true)`,
+      ),
+    ).rejects.toThrow(/asset_tracked_symbol_key/);
+    await ds.query(
+      `INSERT INTO asset (cmc_id, symbol, name, slug, tracked) VALUES (30938, 'BTC', 'Satoshi Pumpomoto', 'spm', false)`,
+    );
+    const [{ count }] = await ds.query(`SELECT count(*)::int AS count FROM asset WHERE upper(symbol) = 'BTC'`);
+    expect(count).toBe(2);
+  });
+
+  it("serve the latest quote per asset and a history range from the unique index, not a sequential scan", async () => {
+    await ds.query(
+      `INSERT INTO asset (cmc_id, symbol, name, slug, tracked) SELECT g, 'C' || g, 'Coin ' || g, 'coin-' || g, true FROM generate_series(1000, 1019) g`,
+    );
+    await ds.query(`
+      INSERT INTO price_quote (asset_id, convert, price, last_updated)
+      SELECT a.id, 'USD', 100 + m, timestamptz '2026-01-01' + m * interval '1 minute'
+      FROM asset a CROSS JOIN generate_series(1, 2000) m WHERE a.cmc_id >= 1000`);
+    await ds.query("ANALYZE price_quote");
+    const latest = await plan(ds, LATEST_QUOTES_SQL, [
+      [1, 2, 3],
+      ["USD", "USD", "USD"],
+    ]);
+    expect(latest).toContain("price_quote_asset_convert_time_key");
+    expect(latest).not.toMatch(/Seq Scan on price_quote/);
+    const history = await plan(
+      ds,
+      `SELECT * FROM price_quote WHERE asset_id = $1 AND convert = $2 AND last_updated >= $3 AND last_updated < $4 ORDER BY last_updated DESC LIMIT 100`,
+      [3, "USD", "2026-01-01T10:00:00Z", "2026-01-01T12:00:00Z"],
+    );
+    expect(history).toContain("price_quote_asset_convert_time_key");
+    expect(history).not.toMatch(/Seq Scan on price_quote/);
+  });
+});

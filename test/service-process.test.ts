@@ -1,0 +1,162 @@
+import { existsSync, readFileSync } from "node:fs";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Client } from "pg";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "./support/database";
+import { graphql, type ServiceProcess, spawnService as spawn } from "./support/service-process";
+
+const SECRET = "planted-secret-4f9a1c77e2";
+const secretEnv = { CMC_API_KEY: SECRET, ADMIN_TOKEN: `${SECRET}-admin`, CMC_BASE_URL: "http://127.0.0.1:9" };
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const running: ServiceProcess[] = [];
+function spawnService(...args: Parameters<typeof spawn>): ServiceProcess {
+  const service = spawn(...args);
+  running.push(service);
+  return service;
+}
+
+describe("the service process", () => {
+  let dataDir: string;
+
+  // A failed assertion must not leave a service (and its PostgreSQL) running into the next test.
+  afterEach(async () => {
+    for (const service of running.splice(0)) {
+      if (service.child.exitCode === null && service.child.signalCode === null) {
+        service.child.kill("SIGTERM");
+        await service.exited;
+      }
+    }
+  });
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), "quotegraph-data-"));
+    await chmod(dataDir, 0o755);
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("starts on the embedded database with no configuration, stops on SIGTERM leaving nothing behind, and reuses its data", async () => {
+    const first = spawnService({ DATA_DIR: dataDir });
+    const embedded = await first.waitForLog((l) => l.msg === "created and started embedded PostgreSQL");
+    const serving = await first.waitForLog((l) => l.msg === "serving GraphQL");
+    const url = String(serving.url).replace(/\/graphql$/, "");
+    const { body } = await graphql(url, "{ ingestion { enabled source } }");
+    expect(body.data.ingestion.source).toBe("coinmarketcap-sandbox");
+    expect(typeof body.data.ingestion.enabled).toBe("boolean");
+
+    const pgdata = String(embedded.dataDir);
+    const postmasterPid = Number(readFileSync(path.join(pgdata, "postmaster.pid"), "utf8").split("\n")[0]);
+    expect(alive(postmasterPid)).toBe(true);
+    // Something to find again after a restart.
+    const client = new Client({
+      host: "127.0.0.1",
+      port: Number(embedded.port),
+      user: "postgres",
+      database: "quotegraph",
+      password: readFileSync(path.join(path.dirname(pgdata), "password"), "utf8"),
+    });
+    await client.connect();
+    await client.query(
+      `INSERT INTO asset (cmc_id, symbol, name, slug, tracked) VALUES (1, 'BTC', 'Bitcoin', 'bitcoin', true)`,
+    );
+    await client.end();
+
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+    expect(alive(postmasterPid)).toBe(false);
+    expect(existsSync(path.join(pgdata, "postmaster.pid"))).toBe(false);
+
+    const second = spawnService({ DATA_DIR: dataDir });
+    const restarted = await second.waitForLog((l) => String(l.msg).endsWith("embedded PostgreSQL"));
+    expect(restarted.msg).toBe("started embedded PostgreSQL");
+    expect(restarted.created).toBe(false);
+    const again = String((await second.waitForLog((l) => l.msg === "serving GraphQL")).url).replace(/\/graphql$/, "");
+    const assets = await graphql(again, "{ assets { nodes { cmcId symbol tracked } } }");
+    expect(assets.body.data.assets.nodes).toEqual([{ cmcId: 1, symbol: "BTC", tracked: true }]);
+    expect(second.logs.some((l) => l.msg === "applied database migrations")).toBe(false);
+
+    // Ctrl-C in a terminal signals the whole process group, embedded PostgreSQL included.
+    second.child.kill("SIGINT");
+    expect(await second.exited).toEqual({ code: 0, signal: null });
+    expect(existsSync(path.join(pgdata, "postmaster.pid"))).toBe(false);
+
+    for (const line of [...first.output, ...second.output]) expect(line).not.toContain(SECRET);
+  });
+
+  it("stops cleanly when Ctrl-C reaches the whole process group", async () => {
+    const service = spawnService({ DATA_DIR: dataDir }, { detached: true });
+    const embedded = await service.waitForLog((l) => String(l.msg).endsWith("embedded PostgreSQL"));
+    await service.waitForLog((l) => l.msg === "serving GraphQL");
+    const pgdata = String(embedded.dataDir);
+    const postmasterPid = Number(readFileSync(path.join(pgdata, "postmaster.pid"), "utf8").split("\n")[0]);
+    process.kill(-(service.child.pid as number), "SIGINT");
+    expect(await service.exited).toEqual({ code: 0, signal: null });
+    expect(alive(postmasterPid)).toBe(false);
+  });
+
+  it.each([
+    [{ PORT: "abc" }, "PORT"],
+    [{ DB_SSL: "maybe" }, "DB_SSL"],
+    [{ INGEST_CRON: "61 * * * *" }, "INGEST_CRON"],
+    [{ CONVERT: "us dollars" }, "CONVERT"],
+    [{ DATABASE_URL: `postgres://user:${SECRET}@host:port/db` }, "DATABASE_URL"],
+  ])("exits non-zero with one line naming the variable for %o", async (env, variable) => {
+    const service = spawnService({ ...secretEnv, DATA_DIR: dataDir, ...env });
+    const { code } = await service.exited;
+    expect(code).toBe(2);
+    const lines = service.output.filter((line) => line.trim() !== "");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^quotegraph: invalid configuration: ${variable} `));
+    expect(lines[0]).not.toContain(SECRET);
+  });
+
+  describe("against an external PostgreSQL", () => {
+    let db: TestDatabase;
+    beforeAll(async () => {
+      db = await createTestDatabase();
+    });
+    afterAll(async () => {
+      await db?.drop();
+    });
+
+    it("connects with DATABASE_URL, migrates, serves, and never logs the password", async () => {
+      const role = `qg_role_${db.name.slice(-6)}`;
+      const admin = new Client({ connectionString: db.url });
+      await admin.connect();
+      await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${SECRET}'`);
+      await admin.query(`GRANT ALL ON SCHEMA public TO ${role}`);
+      await admin.end();
+      const url = new URL(db.url);
+      url.username = role;
+      url.password = SECRET;
+      const service = spawnService({ ...secretEnv, DATABASE_URL: url.toString() });
+      const connected = await service.waitForLog((l) => l.msg === "database connected");
+      expect(String(connected.database)).toContain(`/${db.name} as ${role}`);
+      const serving = await service.waitForLog((l) => l.msg === "serving GraphQL");
+      const base = String(serving.url).replace(/\/graphql$/, "");
+      const ready = await fetch(`${base}/readyz`);
+      expect(ready.status).toBe(200);
+      service.child.kill("SIGTERM");
+      expect((await service.exited).code).toBe(0);
+      const cleanup = new Client({ connectionString: db.url });
+      await cleanup.connect();
+      await cleanup.query(`DROP OWNED BY ${role}`);
+      await cleanup.query(`DROP ROLE ${role}`);
+      await cleanup.end();
+      expect(service.output.length).toBeGreaterThan(3);
+      for (const line of service.output) expect(line).not.toContain(SECRET);
+    });
+  });
+});

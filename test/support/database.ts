@@ -1,0 +1,51 @@
+import { randomBytes } from "node:crypto";
+import { Client } from "pg";
+import { inject } from "vitest";
+import { type Config, loadConfig } from "../../src/config";
+import { type Database, openDatabase } from "../../src/db/data-source";
+import { createLogger, type Logger } from "../../src/logger";
+
+export const quietLogger: Logger = createLogger({ logLevel: "silent", nodeEnv: "test" });
+
+/** An empty database of its own in the run's PostgreSQL, so test files never see each other's rows. */
+export interface TestDatabase {
+  name: string;
+  url: string;
+  /** Environment that points the service at this database. */
+  env: Record<string, string>;
+  drop(): Promise<void>;
+}
+
+async function admin<T>(run: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: inject("postgresUrl") });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `qg_test_${randomBytes(6).toString("hex")}`;
+  await admin((c) => c.query(`CREATE DATABASE ${name}`));
+  const url = new URL(inject("postgresUrl"));
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    env: { DATABASE_URL: url.toString(), NODE_ENV: "test", LOG_LEVEL: "silent" },
+    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
+
+export function testConfig(db: TestDatabase, env: Record<string, string> = {}): Config {
+  return loadConfig({ ...db.env, PORT: "0", HOST: "127.0.0.1", ...env });
+}
+
+/** Connected and migrated. */
+export async function openMigrated(db: TestDatabase): Promise<Database> {
+  const database = await openDatabase(testConfig(db), quietLogger);
+  await database.dataSource.runMigrations({ transaction: "each" });
+  return database;
+}
