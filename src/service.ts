@@ -1,20 +1,28 @@
 import type { AddressInfo } from "node:net";
 import type { Config } from "./config";
 import { type Database, openDatabase } from "./db/data-source";
-import type { IngestionStateSource } from "./graphql/context";
 import { createSchema } from "./graphql/schema";
 import { type HttpService, startHttp } from "./http/app";
+import { Ingestion, type IngestionOptions } from "./ingestion/ingestion";
 import type { Logger } from "./logger";
 
 export interface Service {
   database: Database;
+  ingestion: Ingestion;
   /** Base URL the HTTP listener answers on, e.g. http://127.0.0.1:4000. */
   url: string;
   stop(): Promise<void>;
 }
 
-/** config → database → migrations → HTTP; stop() undoes it in reverse order. */
-export async function startService(config: Config, logger: Logger): Promise<Service> {
+export interface ServiceOptions {
+  /** False: serve the API without scheduling ingestion (tests that seed quotes themselves). */
+  schedule?: boolean;
+  /** Test seams for the ingestion runner's time and randomness. */
+  runner?: IngestionOptions["runner"];
+}
+
+/** Logs where prices come from, then opens the database and applies pending migrations. */
+export async function openMigratedDatabase(config: Config, logger: Logger): Promise<Database> {
   logger.info(
     { source: config.cmc.source, cmc: config.cmc.displayUrl, converts: config.converts },
     config.cmc.source === "coinmarketcap"
@@ -22,30 +30,39 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       : `prices from ${config.cmc.source} (mock data)`,
   );
   const database = await openDatabase(config, logger);
-  let http: HttpService | undefined;
   try {
     logger.info({ database: database.description }, "database connected");
     const applied = await database.dataSource.runMigrations({ transaction: "each" });
     if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, "applied database migrations");
+  } catch (error) {
+    await database.dataSource.destroy();
+    throw error;
+  }
+  return database;
+}
 
-    const ingestion: IngestionStateSource = {
-      state: () => ({
-        enabled: false,
-        source: config.cmc.source,
-        schedule: "",
-        nextRunAt: null,
-        projectedMonthlyCredits: 0,
-        monthlyCreditBudget: config.cmc.monthlyCredits,
-      }),
-    };
+/** config → database → migrations → ingestion schedule → HTTP; stop() undoes it in reverse order. */
+export async function startService(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<Service> {
+  const database = await openMigratedDatabase(config, logger);
+  const ingestion = new Ingestion({ config, dataSource: database.dataSource, logger, runner: options.runner });
+  let http: HttpService | undefined;
+  try {
+    if (options.schedule ?? true) await ingestion.start();
+    else await ingestion.prepare();
     http = await startHttp({
       config,
       logger,
       dataSource: database.dataSource,
       schema: await createSchema(),
-      context: { dataSource: database.dataSource, converts: config.converts, ingestion },
+      context: {
+        dataSource: database.dataSource,
+        converts: config.converts,
+        ingestion,
+        adminToken: config.adminToken?.reveal(),
+      },
     });
   } catch (error) {
+    await ingestion.stop();
     await database.dataSource.destroy();
     throw error;
   }
@@ -58,10 +75,13 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const httpService = http;
   return {
     database,
+    ingestion,
     url,
     stop() {
       stopping ??= (async () => {
         await httpService.stop();
+        // A run in progress finishes (its quotes are written in one transaction) before the pool closes.
+        await ingestion.stop();
         await database.dataSource.destroy();
       })();
       return stopping;

@@ -30,7 +30,7 @@ describe("GraphQL over HTTP", () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    service = await startService(testConfig(db, { CONVERT: "USD,EUR" }), quietLogger);
+    service = await startService(testConfig(db, { CONVERT: "USD,EUR" }), quietLogger, { schedule: false });
     url = service.url;
     await seed(service.database.dataSource);
   });

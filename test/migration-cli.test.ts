@@ -42,7 +42,8 @@ describe("the TypeORM CLI on the service's own DataSource", () => {
         .rows[0].n;
     expect(await tables()).toBe(1);
     const reverted = await typeorm("migration:revert", { DATABASE_URL: db.url });
-    expect(reverted.stdout).toContain("Migration InitialSchema1795890000000 has been reverted successfully");
+    expect(reverted.stdout).toContain("Migration IngestionCoordination1795890100000 has been reverted successfully");
+    await typeorm("migration:revert", { DATABASE_URL: db.url });
     expect(await tables()).toBe(0);
     await client.end();
   });

@@ -1,8 +1,10 @@
 import type { DataSource } from "typeorm";
+import type { Asset } from "../db/entities/asset.entity";
+import type { IngestionRun } from "../db/entities/ingestion-run.entity";
 import { createLoaders, type Loaders } from "./loaders";
 
-/** What the API tells about ingestion; the ingestion scheduler provides it. */
-export interface IngestionStateSource {
+/** What the API may ask of ingestion; resolvers never call CMC themselves. */
+export interface IngestionControl {
   state(): {
     enabled: boolean;
     source: string;
@@ -11,23 +13,38 @@ export interface IngestionStateSource {
     projectedMonthlyCredits: number;
     monthlyCreditBudget: number;
   };
+  runNow(): Promise<{ run: IngestionRun }>;
+  track(selector: { symbol?: string | null; cmcId?: number | null }): Promise<Asset>;
+  untrack(selector: { symbol?: string | null; cmcId?: number | null }): Promise<Asset>;
 }
 
 export interface GraphQLContext {
   dataSource: DataSource;
   /** Configured quote currencies; the first is the default. */
   converts: string[];
-  ingestion: IngestionStateSource;
+  ingestion: IngestionControl;
   loaders: Loaders;
+  /** "admin" with the right bearer token, "anonymous" without one, "invalid" with a wrong one. */
+  caller: "admin" | "anonymous" | "invalid";
+  /** False when no ADMIN_TOKEN is configured: every mutation is then refused. */
+  adminConfigured: boolean;
 }
 
 export interface ContextDeps {
   dataSource: DataSource;
   converts: string[];
-  ingestion: IngestionStateSource;
+  ingestion: IngestionControl;
+  adminToken: string | undefined;
 }
 
 /** A fresh context per request, so DataLoader caches never outlive one request. */
-export function createContext(deps: ContextDeps): GraphQLContext {
-  return { ...deps, loaders: createLoaders(deps.dataSource) };
+export function createContext(deps: ContextDeps, caller: GraphQLContext["caller"]): GraphQLContext {
+  return {
+    dataSource: deps.dataSource,
+    converts: deps.converts,
+    ingestion: deps.ingestion,
+    loaders: createLoaders(deps.dataSource),
+    caller,
+    adminConfigured: deps.adminToken !== undefined,
+  };
 }

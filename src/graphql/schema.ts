@@ -1,5 +1,6 @@
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
 import { buildSchema } from "type-graphql";
+import { authChecker } from "./auth";
 import { AssetResolver } from "./resolvers/asset.resolver";
 import { IngestionResolver } from "./resolvers/ingestion.resolver";
 import { QuoteResolver } from "./resolvers/quote.resolver";
@@ -7,7 +8,7 @@ import { QuoteResolver } from "./resolvers/quote.resolver";
 export const resolvers = [AssetResolver, QuoteResolver, IngestionResolver] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers, validate: false });
+  return buildSchema({ resolvers, validate: false, authChecker });
 }
 
 /** The SDL committed as schema.graphql, sorted so diffs show only real changes. */

@@ -5,6 +5,7 @@ import express, { type ErrorRequestHandler } from "express";
 import type { GraphQLSchema } from "graphql";
 import type { DataSource } from "typeorm";
 import type { Config } from "../config";
+import { callerOf } from "../graphql/auth";
 import { type ContextDeps, createContext } from "../graphql/context";
 import { startGraphQLServer } from "../graphql/server";
 import type { Logger } from "../logger";
@@ -43,7 +44,10 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
     "/graphql",
     cors({ origin: origins.includes("*") ? "*" : origins.length ? origins : false }),
     express.json({ limit: BODY_LIMIT }),
-    expressMiddleware(apollo, { context: async () => createContext(deps.context) }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) =>
+        createContext(deps.context, callerOf(req.headers.authorization, deps.context.adminToken)),
+    }),
   );
   app.use(errorHandler(deps.logger));
 

@@ -1,5 +1,6 @@
-import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
 import { Asset as AssetEntity } from "../../db/entities/asset.entity";
+import { TrackingError } from "../../ingestion/tracking";
 import { AssetArgs, AssetsArgs } from "../args/assets.args";
 import { checkConvert, checkRange } from "../args/validate";
 import { findAssetsBySymbols } from "../asset-lookup";
@@ -62,5 +63,29 @@ export class AssetResolver {
     const code = checkConvert(convert, ctx.converts);
     const row = await ctx.loaders.latestQuote.load(`${asset.rowId}:${code}`);
     return row ? PriceQuote.from(row) : null;
+  }
+
+  @Authorized()
+  @Mutation(() => Asset, {
+    description:
+      "Starts fetching quotes for a coin. A shared symbol means the active, best-ranked coin unless cmcId says otherwise.",
+  })
+  async trackAsset(@Args() selector: AssetArgs, @Ctx() ctx: GraphQLContext): Promise<Asset> {
+    return Asset.from(await userErrors(() => ctx.ingestion.track(selector)));
+  }
+
+  @Authorized()
+  @Mutation(() => Asset, { description: "Stops fetching quotes for a coin; its stored quotes stay." })
+  async untrackAsset(@Args() selector: AssetArgs, @Ctx() ctx: GraphQLContext): Promise<Asset> {
+    return Asset.from(await userErrors(() => ctx.ingestion.untrack(selector)));
+  }
+}
+
+async function userErrors<T>(action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof TrackingError) throw badUserInput(error.message);
+    throw error;
   }
 }

@@ -1,6 +1,8 @@
-import { Ctx, Query, Resolver } from "type-graphql";
+import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver } from "type-graphql";
 import { IngestionRun as IngestionRunEntity } from "../../db/entities/ingestion-run.entity";
+import { checkRange } from "../args/validate";
 import type { GraphQLContext } from "../context";
+import { IngestionStatusEnum } from "../types/enums";
 import { IngestionRun } from "../types/ingestion-run.type";
 import { IngestionState } from "../types/ingestion-state.type";
 
@@ -18,5 +20,26 @@ export class IngestionResolver {
       lastRun: lastRun ? IngestionRun.from(lastRun) : null,
       lastSuccessAt: lastSuccess?.finishedAt ?? null,
     };
+  }
+
+  @Query(() => [IngestionRun], { description: "The newest ingestion runs first." })
+  async ingestionRuns(
+    @Arg("first", () => Int, { defaultValue: 20 }) first: number,
+    @Arg("status", () => IngestionStatusEnum, { nullable: true }) status: IngestionStatusEnum | undefined,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<IngestionRun[]> {
+    checkRange("first", first, 1, 1000);
+    const rows = await ctx.dataSource.getRepository(IngestionRunEntity).find({
+      where: status ? { status } : {},
+      order: { startedAt: "DESC", id: "DESC" },
+      take: first,
+    });
+    return rows.map(IngestionRun.from);
+  }
+
+  @Authorized()
+  @Mutation(() => IngestionRun, { description: "Fetches and stores quotes now, outside the schedule (costs credits)." })
+  async runIngestion(@Ctx() ctx: GraphQLContext): Promise<IngestionRun> {
+    return IngestionRun.from((await ctx.ingestion.runNow()).run);
   }
 }

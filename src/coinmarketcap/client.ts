@@ -1,0 +1,190 @@
+import type { Secret } from "../config";
+import type { Logger } from "../logger";
+import { QUOTE_BATCH_SIZE, quoteCallCredits } from "./credits";
+import { CmcError } from "./errors";
+import { readResponse } from "./response";
+import {
+  type CmcKeyInfo,
+  type CmcMapEntry,
+  type CmcQuotesResult,
+  type CmcResponse,
+  parseKeyInfo,
+  parseMap,
+  parseQuotesLatest,
+} from "./schemas";
+
+export interface CmcClientOptions {
+  /** CMC or a compatible server, with or without a trailing `/`. */
+  baseUrl: string;
+  apiKey: Secret;
+  /** Per request, body included; default 10 000. */
+  timeoutMs?: number;
+  logger: Logger;
+  fetch?: typeof fetch;
+  /** Aborts every request in flight, e.g. at shutdown: nothing is half-stored, since nothing was received. */
+  signal?: AbortSignal;
+}
+
+const QUOTES_LATEST = "/v2/cryptocurrency/quotes/latest";
+const MAP = "/v1/cryptocurrency/map";
+const KEY_INFO = "/v1/key/info";
+
+/** CoinMarketCap Pro API calls this service makes. Every failure is a `CmcError`. */
+export class CmcClient {
+  readonly #baseUrl: URL;
+  readonly #apiKey: Secret;
+  readonly #timeoutMs: number;
+  readonly #logger: Logger;
+  readonly #fetch: typeof fetch;
+  readonly #signal: AbortSignal | undefined;
+
+  constructor(options: CmcClientOptions) {
+    this.#baseUrl = new URL(options.baseUrl);
+    this.#apiKey = options.apiKey;
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    if (!Number.isInteger(this.#timeoutMs) || this.#timeoutMs <= 0) {
+      throw new RangeError(`timeoutMs must be a positive whole number, got ${options.timeoutMs}`);
+    }
+    this.#logger = options.logger;
+    this.#fetch = options.fetch ?? fetch;
+    this.#signal = options.signal;
+  }
+
+  /**
+   * Latest quotes of coins by CMC id (never by symbol: symbols are ambiguous), one request per
+   * `QUOTE_BATCH_SIZE` ids, one after the other to stay clear of the per-minute limit. A failing
+   * batch stops the run: the thrown `CmcError` carries the earlier batches' results in `partial`.
+   */
+  async quotesLatest(ids: number[], converts: string[]): Promise<CmcQuotesResult> {
+    const uniqueIds = [...new Set(ids)];
+    for (const id of uniqueIds) {
+      if (!Number.isSafeInteger(id) || id <= 0) throw new RangeError(`CMC ids are positive integers, got ${id}`);
+    }
+    const codes = [...new Set(converts.map((code) => code.trim().toUpperCase()))];
+    if (codes.length === 0 || codes.includes("")) throw new RangeError("converts must name at least one currency");
+
+    const result: CmcQuotesResult = { quotes: [], skipped: [], creditCount: 0, fetched: 0, notice: null };
+    for (let start = 0; start < uniqueIds.length; start += QUOTE_BATCH_SIZE) {
+      const batch = uniqueIds.slice(start, start + QUOTE_BATCH_SIZE);
+      try {
+        const response = await this.#get(QUOTES_LATEST, {
+          id: batch.join(","),
+          convert: codes.join(","),
+          // Otherwise one delisted id fails the whole batch with a 400.
+          skip_invalid: "true",
+        });
+        const parsed = parseQuotesLatest(response, batch, codes);
+        result.quotes.push(...parsed.quotes);
+        result.skipped.push(...parsed.skipped);
+        result.fetched += parsed.fetched;
+        // Should CMC leave out the count, assume the documented price rather than free.
+        result.creditCount += response.status.creditCount ?? quoteCallCredits(batch.length, codes.length);
+        result.notice = response.status.notice ?? result.notice;
+      } catch (error) {
+        if (error instanceof CmcError) error.partial = result;
+        throw error;
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Active coins with these symbols (case-insensitive), namesakes included: one request, 1 credit.
+   * CMC may ignore `listing_status` when `symbol` is given, so inactive entries can come back too.
+   */
+  async map(symbols: string[]): Promise<CmcMapEntry[]> {
+    const wanted = [...new Set(symbols.map((symbol) => symbol.trim().toUpperCase()))].filter((s) => s !== "");
+    if (wanted.length === 0) return [];
+    const response = await this.#get(MAP, { symbol: wanted.join(","), listing_status: "active" });
+    const { entries, skipped } = parseMap(response);
+    if (skipped.length > 0) {
+      this.#logger.warn({ endpoint: MAP, skipped }, "ignored invalid CoinMarketCap map entries");
+    }
+    return entries;
+  }
+
+  /** Plan limits and usage of the key; costs no credit but counts toward the per-minute limit. */
+  async keyInfo(): Promise<CmcKeyInfo> {
+    return parseKeyInfo(await this.#get(KEY_INFO, {}));
+  }
+
+  async #get(endpoint: string, params: Record<string, string>): Promise<CmcResponse> {
+    const url = new URL(this.#baseUrl);
+    url.pathname = url.pathname.replace(/\/+$/, "") + endpoint;
+    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+
+    const key = this.#apiKey.reveal();
+    const started = performance.now();
+    let httpStatus: number;
+    let text: string;
+    try {
+      const response = await this.#fetch(url, {
+        headers: { "X-CMC_PRO_API_KEY": key, Accept: "application/json", "Accept-Encoding": "deflate, gzip" },
+        // A redirect would carry the key header to wherever it points.
+        redirect: "manual",
+        // Covers reading the body too, so a server that stalls mid-body cannot hang a tick.
+        signal: this.#signal
+          ? AbortSignal.any([AbortSignal.timeout(this.#timeoutMs), this.#signal])
+          : AbortSignal.timeout(this.#timeoutMs),
+      });
+      httpStatus = response.status;
+      text = await response.text();
+    } catch (error) {
+      throw this.#transportError(endpoint, error, key);
+    }
+    // Nothing CMC or a proxy echoes back may carry the key into errors or logs.
+    const response = readResponse(endpoint, httpStatus, scrub(text, key));
+    this.#logger.debug(
+      {
+        endpoint,
+        httpStatus,
+        elapsedMs: Math.round(performance.now() - started),
+        creditCount: response.status.creditCount,
+      },
+      "CoinMarketCap request",
+    );
+    return response;
+  }
+
+  #transportError(endpoint: string, error: unknown, key: string): CmcError {
+    const name = error instanceof Error ? error.name : "";
+    if (this.#signal?.aborted) {
+      return new CmcError({
+        kind: "network",
+        endpoint,
+        httpStatus: null,
+        errorCode: null,
+        message: "request abandoned: the service is shutting down",
+      });
+    }
+    if (name === "TimeoutError" || name === "AbortError") {
+      return new CmcError({
+        kind: "timeout",
+        endpoint,
+        httpStatus: null,
+        errorCode: null,
+        message: `no complete response within ${this.#timeoutMs} ms`,
+      });
+    }
+    return new CmcError({
+      kind: "network",
+      endpoint,
+      httpStatus: null,
+      errorCode: null,
+      message: scrub(describeNetworkError(error), key),
+    });
+  }
+}
+
+// undici reports "fetch failed" and keeps the useful part (ECONNREFUSED, certificate errors) in `cause`;
+// an AggregateError cause (several addresses tried) has only its code.
+function describeNetworkError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause;
+  const detail = cause instanceof Error ? cause.message || (cause as NodeJS.ErrnoException).code : undefined;
+  return detail ? `${error.message}: ${detail}` : error.message;
+}
+
+function scrub(text: string, secret: string): string {
+  return secret !== "" && text.includes(secret) ? text.replaceAll(secret, "[redacted]") : text;
+}

@@ -1,0 +1,125 @@
+import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { hostname } from "node:os";
+import type { DataSource } from "typeorm";
+import { CmcClient } from "../coinmarketcap/client";
+import type { Config } from "../config";
+import type { Asset } from "../db/entities/asset.entity";
+import type { Logger } from "../logger";
+import { QuoteBuffer } from "./quote-buffer";
+import { IngestionRunner, type RunnerOptions, type RunOutcome } from "./runner";
+import { IngestionScheduler, type IngestionStateSnapshot } from "./scheduler";
+import { guardPriceSource } from "./source-guard";
+import { type AssetSelector, AssetTracker } from "./tracking";
+
+/** Quotes kept in memory while the database is unavailable; about 2 MB at this bound. */
+const BUFFER_LIMIT = 10_000;
+
+export interface IngestionOptions {
+  config: Pick<Config, "cmc" | "converts" | "trackedSymbols" | "ingestCron">;
+  dataSource: DataSource;
+  logger: Logger;
+  /** Test seams for time and randomness; production uses the real ones. */
+  runner?: Pick<RunnerOptions, "sleep" | "random" | "now" | "maxAttempts">;
+  cmcTimeoutMs?: number;
+  /** The HTTP client CMC calls go through; default: global fetch. */
+  fetch?: typeof fetch;
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Everything ingestion offers the rest of the service: its state, a manual run, tracking. */
+export class Ingestion {
+  readonly buffer = new QuoteBuffer(BUFFER_LIMIT);
+  /** `run`: every recorded run, with what the schedule does next. */
+  readonly events = new EventEmitter<{ run: [RunOutcome] }>();
+  readonly scheduler: IngestionScheduler;
+  readonly #runner: IngestionRunner;
+  readonly #tracker: AssetTracker;
+  readonly #o: IngestionOptions;
+  readonly #shutdown = new AbortController();
+
+  constructor(options: IngestionOptions) {
+    this.#o = options;
+    const { config, dataSource, logger } = options;
+    const cmc = new CmcClient({
+      baseUrl: config.cmc.baseUrl,
+      apiKey: config.cmc.apiKey,
+      logger,
+      ...(options.cmcTimeoutMs ? { timeoutMs: options.cmcTimeoutMs } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      signal: this.#shutdown.signal,
+    });
+    this.#tracker = new AssetTracker(dataSource, cmc, logger);
+    this.#runner = new IngestionRunner({
+      dataSource,
+      cmc,
+      tracker: this.#tracker,
+      buffer: this.buffer,
+      converts: config.converts,
+      trackedSymbols: config.trackedSymbols,
+      logger,
+      onRun: (outcome) => this.events.emit("run", outcome),
+      sleep: (ms) => abortableSleep(ms, this.#shutdown.signal),
+      ...options.runner,
+    });
+    this.scheduler = new IngestionScheduler({
+      dataSource,
+      runner: this.#runner,
+      logger,
+      source: config.cmc.source,
+      cron: config.ingestCron,
+      converts: config.converts.length,
+      monthlyCredits: config.cmc.monthlyCredits,
+      expectedCoins: config.trackedSymbols.length,
+      instance: `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
+    });
+  }
+
+  /** Refuses a database that holds another price source's quotes. */
+  prepare(): Promise<void> {
+    return guardPriceSource(this.#o.dataSource, this.#o.config.cmc.source);
+  }
+
+  async start(): Promise<void> {
+    await this.prepare();
+    await this.scheduler.start();
+  }
+
+  /** No new runs; a CMC call in flight is abandoned, a write in flight completes. */
+  stop(): Promise<void> {
+    this.#shutdown.abort();
+    return this.scheduler.stop();
+  }
+
+  state(): IngestionStateSnapshot {
+    return this.scheduler.state();
+  }
+
+  /** One run now, outside the schedule; also what `npm run ingest:once` does. */
+  runNow(): Promise<RunOutcome> {
+    return this.scheduler.runNow();
+  }
+
+  async track(selector: AssetSelector): Promise<Asset> {
+    const asset = await this.#tracker.track(selector);
+    await this.scheduler.refresh();
+    return asset;
+  }
+
+  async untrack(selector: AssetSelector): Promise<Asset> {
+    const asset = await this.#tracker.untrack(selector);
+    await this.scheduler.refresh();
+    return asset;
+  }
+}
