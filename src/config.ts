@@ -54,7 +54,7 @@ export interface Config {
   nodeEnv: "development" | "production" | "test";
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   http: { host: string; port: number; corsOrigins: string[] };
-  graphql: { introspection: boolean };
+  graphql: { introspection: boolean; maxDepth: number; maxComplexity: number };
   database: ExternalDatabase | EmbeddedDatabase;
   dataDir: string;
   cmc: {
@@ -136,6 +136,8 @@ const envSchema = z.object({
       )
       .optional(),
   ),
+  GRAPHQL_MAX_DEPTH: integer(2, 100, "must be a whole number from 2 to 100"),
+  GRAPHQL_MAX_COMPLEXITY: integer(10, 10_000_000, "must be a whole number from 10 to 10000000"),
   GRAPHQL_INTROSPECTION: z.preprocess(
     blankToUndefined,
     z.enum(["true", "false"], { message: "must be true or false" }).optional(),
@@ -272,6 +274,8 @@ export function loadConfig(env: Env = readEnv()): Config {
     http: { host: e.HOST ?? "0.0.0.0", port: e.PORT ?? 4000, corsOrigins: e.CORS_ORIGINS ?? [] },
     graphql: {
       introspection: e.GRAPHQL_INTROSPECTION ? e.GRAPHQL_INTROSPECTION === "true" : e.NODE_ENV !== "production",
+      maxDepth: e.GRAPHQL_MAX_DEPTH ?? 10,
+      maxComplexity: e.GRAPHQL_MAX_COMPLEXITY ?? 20_000,
     },
     database: resolveDatabase(e, dataDir, cmc.source),
     dataDir,

@@ -1,14 +1,17 @@
 import type { AddressInfo } from "node:net";
 import type { Config } from "./config";
 import { type Database, openDatabase } from "./db/data-source";
+import { QuoteFeed } from "./graphql/quote-feed";
 import { createSchema } from "./graphql/schema";
 import { type HttpService, startHttp } from "./http/app";
 import { Ingestion, type IngestionOptions } from "./ingestion/ingestion";
 import type { Logger } from "./logger";
+import { createMetrics } from "./metrics";
 
 export interface Service {
   database: Database;
   ingestion: Ingestion;
+  feed: QuoteFeed;
   /** Base URL the HTTP listener answers on, e.g. http://127.0.0.1:4000. */
   url: string;
   stop(): Promise<void>;
@@ -45,23 +48,30 @@ export async function openMigratedDatabase(config: Config, logger: Logger): Prom
 export async function startService(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<Service> {
   const database = await openMigratedDatabase(config, logger);
   const ingestion = new Ingestion({ config, dataSource: database.dataSource, logger, runner: options.runner });
+  // Subscribed before the schedule starts, so the start-up run is counted too.
+  const metrics = createMetrics(ingestion);
+  const feed = new QuoteFeed(database.dataSource, logger);
   let http: HttpService | undefined;
   try {
     if (options.schedule ?? true) await ingestion.start();
     else await ingestion.prepare();
+    await feed.start();
     http = await startHttp({
       config,
       logger,
       dataSource: database.dataSource,
       schema: await createSchema(),
+      metrics,
       context: {
         dataSource: database.dataSource,
         converts: config.converts,
         ingestion,
         adminToken: config.adminToken?.reveal(),
+        feed,
       },
     });
   } catch (error) {
+    await feed.stop();
     await ingestion.stop();
     await database.dataSource.destroy();
     throw error;
@@ -76,9 +86,12 @@ export async function startService(config: Config, logger: Logger, options: Serv
   return {
     database,
     ingestion,
+    feed,
     url,
     stop() {
       stopping ??= (async () => {
+        // Wakes long polls (they answer with what they have) before HTTP drains.
+        await feed.stop();
         await httpService.stop();
         // A run in progress finishes (its quotes are written in one transaction) before the pool closes.
         await ingestion.stop();

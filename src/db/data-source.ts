@@ -8,6 +8,7 @@ import { Asset } from "./entities/asset.entity";
 import { IngestionRun } from "./entities/ingestion-run.entity";
 import { PriceQuote } from "./entities/price-quote.entity";
 import { migrations } from "./migrations";
+import { QueryLogger, SLOW_QUERY_MS } from "./query-logger";
 
 export const entities = [Asset, PriceQuote, IngestionRun];
 
@@ -33,7 +34,7 @@ function sslOptions(ssl: ExternalDatabase["ssl"]): false | ConnectionOptions {
   }
 }
 
-function options(target: Target): DataSourceOptions {
+function options(target: Target, logger: Logger): DataSourceOptions {
   return {
     type: "postgres",
     host: target.host,
@@ -47,7 +48,8 @@ function options(target: Target): DataSourceOptions {
     migrationsTableName: "typeorm_migrations",
     migrationsTransactionMode: "each",
     synchronize: false,
-    logging: false,
+    logger: new QueryLogger(logger),
+    maxQueryExecutionTime: SLOW_QUERY_MS,
     extra: {
       max: target.poolMax,
       application_name: "quotegraph",
@@ -89,13 +91,13 @@ export async function prepareDatabase(config: Pick<Config, "database">, logger: 
   if (db.kind === "embedded") {
     const cluster = await startEmbeddedPostgres(db.clusterDir, logger);
     return {
-      dataSource: new OwnedDataSource(options({ ...cluster, ssl: false, poolMax: db.poolMax }), cluster.stop),
+      dataSource: new OwnedDataSource(options({ ...cluster, ssl: false, poolMax: db.poolMax }, logger), cluster.stop),
       description: `embedded PostgreSQL in ${cluster.dataDir} (127.0.0.1:${cluster.port})`,
     };
   }
   return {
     dataSource: new OwnedDataSource(
-      options({ ...db, password: db.password?.reveal(), ssl: sslOptions(db.ssl) }),
+      options({ ...db, password: db.password?.reveal(), ssl: sslOptions(db.ssl) }, logger),
       async () => undefined,
     ),
     description: `PostgreSQL at ${db.host}:${db.port}/${db.database} as ${db.user} (TLS ${db.ssl.mode})`,

@@ -2,6 +2,7 @@ import type { DataSource } from "typeorm";
 import type { Asset } from "../db/entities/asset.entity";
 import type { IngestionRun } from "../db/entities/ingestion-run.entity";
 import { createLoaders, type Loaders } from "./loaders";
+import type { QuoteFeed } from "./quote-feed";
 
 /** What the API may ask of ingestion; resolvers never call CMC themselves. */
 export interface IngestionControl {
@@ -28,6 +29,9 @@ export interface GraphQLContext {
   caller: "admin" | "anonymous" | "invalid";
   /** False when no ADMIN_TOKEN is configured: every mutation is then refused. */
   adminConfigured: boolean;
+  feed: QuoteFeed;
+  /** Aborts when the client goes away, releasing a long poll. */
+  signal: AbortSignal;
 }
 
 export interface ContextDeps {
@@ -35,11 +39,18 @@ export interface ContextDeps {
   converts: string[];
   ingestion: IngestionControl;
   adminToken: string | undefined;
+  feed: QuoteFeed;
 }
 
 /** A fresh context per request, so DataLoader caches never outlive one request. */
-export function createContext(deps: ContextDeps, caller: GraphQLContext["caller"]): GraphQLContext {
+export function createContext(
+  deps: ContextDeps,
+  caller: GraphQLContext["caller"],
+  signal: AbortSignal,
+): GraphQLContext {
   return {
+    feed: deps.feed,
+    signal,
     dataSource: deps.dataSource,
     converts: deps.converts,
     ingestion: deps.ingestion,

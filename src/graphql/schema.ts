@@ -1,14 +1,44 @@
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
-import { buildSchema } from "type-graphql";
+import { buildSchema, type PubSub } from "type-graphql";
 import { authChecker } from "./auth";
+import { cacheControlDirective } from "./cache-control";
 import { AssetResolver } from "./resolvers/asset.resolver";
+import { AssetSeriesResolver } from "./resolvers/asset-series.resolver";
+import { HistoryResolver } from "./resolvers/history.resolver";
 import { IngestionResolver } from "./resolvers/ingestion.resolver";
 import { QuoteResolver } from "./resolvers/quote.resolver";
+import { QuoteUpdatesResolver } from "./resolvers/quote-updates.resolver";
 
-export const resolvers = [AssetResolver, QuoteResolver, IngestionResolver] as const;
+export const resolvers = [
+  AssetResolver,
+  QuoteResolver,
+  IngestionResolver,
+  QuoteUpdatesResolver,
+  HistoryResolver,
+  AssetSeriesResolver,
+] as const;
+
+/**
+ * type-graphql insists on a PubSub once a subscription exists. Every subscription here streams
+ * from PostgreSQL through its own `subscribe` (so it works across replicas); topics are refused.
+ */
+const noTopics: PubSub = {
+  publish() {
+    throw new Error("subscriptions read from PostgreSQL; there is no in-memory topic to publish to");
+  },
+  subscribe() {
+    throw new Error("subscriptions read from PostgreSQL; there is no in-memory topic to subscribe to");
+  },
+};
 
 export function createSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers, validate: false, authChecker });
+  return buildSchema({
+    resolvers,
+    validate: false,
+    authChecker,
+    pubSub: noTopics,
+    directives: [cacheControlDirective],
+  });
 }
 
 /** The SDL committed as schema.graphql, sorted so diffs show only real changes. */

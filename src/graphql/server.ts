@@ -1,29 +1,66 @@
 import type { Server } from "node:http";
 import { ApolloServer } from "@apollo/server";
+import { unwrapResolverError } from "@apollo/server/errors";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
-import type { GraphQLSchema } from "graphql";
+import type { GraphQLFormattedError, GraphQLSchema } from "graphql";
+import type { Logger } from "../logger";
 import type { GraphQLContext } from "./context";
+import { complexityPlugin, depthRule, type QueryLimits } from "./limits";
+import { STARTER_DOCUMENT } from "./starter-document";
 
 export interface GraphQLServerOptions {
   schema: GraphQLSchema;
   httpServer: Server;
   production: boolean;
   introspection: boolean;
+  limits: QueryLimits;
+  logger: Logger;
+  /** Closes the WebSocket server with the HTTP one. */
+  onDrain: () => Promise<void>;
 }
 
+/** Codes whose messages are written for clients; anything else is internal in production. */
+const CLIENT_CODES = new Set([
+  "BAD_USER_INPUT",
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_REQUEST",
+  "OPERATION_RESOLUTION_FAILURE",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+]);
+
 export async function startGraphQLServer(options: GraphQLServerOptions): Promise<ApolloServer<GraphQLContext>> {
+  const { logger, production } = options;
   const server = new ApolloServer<GraphQLContext>({
     schema: options.schema,
     introspection: options.introspection,
+    includeStacktraceInErrorResponses: !production,
     // The service owns its shutdown order (HTTP, then ingestion, then the database).
     stopOnTerminationSignals: false,
-    includeStacktraceInErrorResponses: !options.production,
+    validationRules: [depthRule(options.limits)],
+    formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+      const code = formatted.extensions?.code;
+      if (typeof code === "string" && CLIENT_CODES.has(code)) return formatted;
+      logger.error({ err: unwrapResolverError(error), path: formatted.path }, "GraphQL request failed");
+      return production
+        ? { message: "internal server error", path: formatted.path, extensions: { code: "INTERNAL_SERVER_ERROR" } }
+        : formatted;
+    },
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer }),
-      options.introspection && !options.production
-        ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
+      {
+        async serverWillStart() {
+          return { drainServer: options.onDrain };
+        },
+      },
+      complexityPlugin(options.schema, options.limits),
+      options.introspection && !production
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, document: STARTER_DOCUMENT })
         : ApolloServerPluginLandingPageDisabled(),
     ],
   });

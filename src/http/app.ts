@@ -3,13 +3,17 @@ import { expressMiddleware } from "@as-integrations/express5";
 import cors from "cors";
 import express, { type ErrorRequestHandler } from "express";
 import type { GraphQLSchema } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
 import type { DataSource } from "typeorm";
+import { WebSocketServer } from "ws";
 import type { Config } from "../config";
 import { callerOf } from "../graphql/auth";
 import { type ContextDeps, createContext } from "../graphql/context";
 import { startGraphQLServer } from "../graphql/server";
 import type { Logger } from "../logger";
+import type { Metrics } from "../metrics";
 import { healthRouter } from "./health";
+import { metricsRouter } from "./metrics";
 
 export interface HttpDeps {
   config: Pick<Config, "http" | "graphql" | "nodeEnv">;
@@ -17,11 +21,12 @@ export interface HttpDeps {
   dataSource: DataSource;
   schema: GraphQLSchema;
   context: ContextDeps;
+  metrics: Metrics;
 }
 
 export interface HttpService {
   server: Server;
-  /** Stops accepting connections and waits for in-flight GraphQL requests. */
+  /** Stops accepting connections, ends subscriptions, and waits for in-flight requests. */
   stop(): Promise<void>;
 }
 
@@ -31,22 +36,58 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
   const app = express();
   app.disable("x-powered-by");
   const server = createServer(app);
+
+  // Subscriptions (graphql-transport-ws) share the /graphql path with HTTP.
+  const wsServer = new WebSocketServer({ server, path: "/graphql", maxPayload: 100 * 1024 });
+  const subscriptions = new Set<AbortController>();
+  const ws = useServer(
+    {
+      schema: deps.schema,
+      context: (ctx) => {
+        const closed = new AbortController();
+        subscriptions.add(closed);
+        ctx.extra.socket.once("close", () => {
+          closed.abort();
+          subscriptions.delete(closed);
+        });
+        const authorization = ctx.connectionParams?.authorization ?? ctx.extra.request.headers.authorization;
+        return createContext(
+          deps.context,
+          callerOf(typeof authorization === "string" ? authorization : undefined, deps.context.adminToken),
+          closed.signal,
+        );
+      },
+    },
+    wsServer,
+  );
+
   const apollo = await startGraphQLServer({
     schema: deps.schema,
     httpServer: server,
     production: deps.config.nodeEnv === "production",
     introspection: deps.config.graphql.introspection,
+    limits: deps.config.graphql,
+    logger: deps.logger,
+    onDrain: async () => {
+      for (const closed of subscriptions) closed.abort();
+      await ws.dispose();
+    },
   });
 
   app.use(healthRouter(deps.dataSource));
+  app.use(metricsRouter(deps.metrics.registry));
   const origins = deps.config.http.corsOrigins;
   app.use(
     "/graphql",
     cors({ origin: origins.includes("*") ? "*" : origins.length ? origins : false }),
     express.json({ limit: BODY_LIMIT }),
     expressMiddleware(apollo, {
-      context: async ({ req }) =>
-        createContext(deps.context, callerOf(req.headers.authorization, deps.context.adminToken)),
+      context: async ({ req, res }) => {
+        // A client that hangs up releases its long poll at once.
+        const gone = new AbortController();
+        res.once("close", () => gone.abort());
+        return createContext(deps.context, callerOf(req.headers.authorization, deps.context.adminToken), gone.signal);
+      },
     }),
   );
   app.use(errorHandler(deps.logger));

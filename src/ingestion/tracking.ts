@@ -96,9 +96,10 @@ export class AssetTracker {
     const { best, candidateIds } = pickBestMatch(entries, symbol);
     if (cmcId !== undefined) {
       const chosen = entries.find((entry) => entry.cmcId === cmcId && entry.symbol.toUpperCase() === symbol);
-      if (!chosen) {
+      if (!chosen?.isActive) {
         throw new TrackingError(
           `CoinMarketCap lists no active coin with symbol ${symbol} and CMC id ${cmcId}` +
+            (chosen ? ` (${chosen.name} is inactive: it has no prices to fetch)` : "") +
             (candidateIds.length ? `; candidates: ${candidateIds.join(", ")}` : ""),
           candidateIds,
         );

@@ -14,8 +14,11 @@ export interface ServiceProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function spawnService(env: Record<string, string>, options: { detached?: boolean } = {}): ServiceProcess {
-  const child = spawn(process.execPath, [MAIN], {
+export function spawnService(
+  env: Record<string, string>,
+  options: { detached?: boolean; main?: string } = {},
+): ServiceProcess {
+  const child = spawn(process.execPath, [options.main ?? MAIN], {
     env: { PATH: process.env.PATH ?? "", NODE_ENV: "test", LOG_LEVEL: "info", HOST: "127.0.0.1", PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
     detached: options.detached ?? false,

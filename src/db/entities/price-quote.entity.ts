@@ -1,4 +1,4 @@
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from "typeorm";
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from "typeorm";
 import { Asset } from "./asset.entity";
 
 /**
@@ -8,6 +8,8 @@ import { Asset } from "./asset.entity";
 @Entity({ name: "price_quote" })
 // Serves re-ingestion (ON CONFLICT), the latest quote per asset and history ranges alike.
 @Unique("price_quote_asset_convert_time_key", ["assetId", "convert", "lastUpdated"])
+// Commit order for pollers: see the QuoteCommitOrder migration.
+@Index("price_quote_tx_order_idx", ["txId", "id"])
 export class PriceQuote {
   @PrimaryGeneratedColumn("identity", {
     type: "bigint",
@@ -52,4 +54,15 @@ export class PriceQuote {
 
   @Column({ name: "ingested_at", type: "timestamptz", default: () => "now()" })
   ingestedAt: Date;
+
+  /** The writing transaction's id, set by PostgreSQL. */
+  @Column({
+    name: "tx_id",
+    type: "bigint",
+    default: () => "quote_tx_id()",
+    insert: false,
+    update: false,
+    select: false,
+  })
+  txId: string;
 }

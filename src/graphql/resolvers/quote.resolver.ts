@@ -1,7 +1,9 @@
-import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Ctx, FieldResolver, Info, Query, Resolver, Root } from "type-graphql";
 import { Asset as AssetEntity } from "../../db/entities/asset.entity";
 import { checkConvert } from "../args/validate";
 import { requireAssetsBySymbols } from "../asset-lookup";
+import { cacheUntilNextTick } from "../cache-control";
 import type { GraphQLContext } from "../context";
 import { Asset } from "../types/asset.type";
 import { PriceQuote } from "../types/price-quote.type";
@@ -16,8 +18,10 @@ export class QuoteResolver {
     @Arg("symbols", () => [String], { nullable: true }) symbols: string[] | undefined,
     @Arg("convert", () => String, { defaultValue: "USD" }) convert: string,
     @Ctx() ctx: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<PriceQuote[]> {
     const code = checkConvert(convert, ctx.converts);
+    cacheUntilNextTick(ctx, info);
     const assets = symbols
       ? await requireAssetsBySymbols(ctx.dataSource, symbols)
       : await ctx.dataSource.getRepository(AssetEntity).find({ where: { tracked: true }, order: { id: "ASC" } });

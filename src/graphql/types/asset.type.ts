@@ -1,6 +1,8 @@
-import { Field, ID, Int, ObjectType } from "type-graphql";
+import { Directive, Field, ID, Int, ObjectType } from "type-graphql";
 import type { Asset as AssetEntity } from "../../db/entities/asset.entity";
 
+// Nested under a cacheable field, it is as fresh as its parent.
+@Directive("@cacheControl(inheritMaxAge: true)")
 @ObjectType("Asset", { description: "A coin as CoinMarketCap identifies it." })
 export class Asset {
   @Field(() => ID)

@@ -1,8 +1,10 @@
-import { Field, Float, ID, ObjectType } from "type-graphql";
+import { Directive, Field, Float, ID, ObjectType } from "type-graphql";
 import type { PriceQuote as PriceQuoteEntity } from "../../db/entities/price-quote.entity";
 
 const toFloat = (value: string | null): number | null => (value === null ? null : Number(value));
 
+// Nested under a cacheable field, it is as fresh as its parent.
+@Directive("@cacheControl(inheritMaxAge: true)")
 @ObjectType("PriceQuote", { description: "One CoinMarketCap quote of an asset in one currency." })
 export class PriceQuote {
   @Field(() => ID)

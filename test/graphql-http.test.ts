@@ -1,0 +1,205 @@
+import { Writable } from "node:stream";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { STARTER_DOCUMENT } from "../src/graphql/starter-document";
+import { type Service, startService } from "../src/service";
+import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "./support/database";
+import { cutDatabase } from "./support/ingestion";
+import { graphql } from "./support/service-process";
+
+/** A logger at trace level whose `sql` lines (TypeORM's statements) are collected. */
+function sqlRecorder() {
+  const statements: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split("\n")) {
+        if (!line) continue;
+        const log = JSON.parse(line);
+        if (log.msg === "sql") statements.push(String(log.sql).replace(/\s+/g, " ").trim());
+      }
+      done();
+    },
+  });
+  return { statements, logger: pino({ level: "trace" }, sink) };
+}
+
+async function seed(service: Service): Promise<void> {
+  await service.database.dataSource.query(`
+    INSERT INTO asset (cmc_id, symbol, name, slug, rank, tracked)
+    SELECT g, 'C' || g, 'Coin ' || g, 'coin-' || g, g, true FROM generate_series(1, 150) g`);
+  await service.database.dataSource.query(`
+    INSERT INTO price_quote (asset_id, convert, price, last_updated)
+    SELECT a.id, 'USD', a.cmc_id * 10 + m, timestamptz '2026-01-01' + m * interval '1 minute'
+    FROM asset a CROSS JOIN generate_series(1, 3) m`);
+}
+
+describe("GraphQL over HTTP: batching, limits, caching, protocol", () => {
+  let db: TestDatabase;
+  let service: Service;
+  let recorder: ReturnType<typeof sqlRecorder>;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    recorder = sqlRecorder();
+    service = await startService(testConfig(db, { GRAPHQL_MAX_DEPTH: "10" }), recorder.logger, { schedule: false });
+    await seed(service);
+  });
+  afterAll(async () => {
+    await service?.stop();
+    await db?.drop();
+  });
+
+  it("batches nested fields: a page of 100 assets with their latest quote and its asset costs three statements", async () => {
+    recorder.statements.length = 0;
+    const { body } = await graphql(
+      service.url,
+      `{ assets(first: 100) { nodes { latestQuote { price asset { symbol } } } } }`,
+    );
+    expect(body.data.assets.nodes).toHaveLength(100);
+    expect(body.data.assets.nodes[4].latestQuote).toEqual({ price: 53, asset: { symbol: "C5" } });
+    // The SQL a query runs is part of its contract: a change here shows up in review.
+    expect(recorder.statements).toMatchInlineSnapshot(`
+      [
+        "SELECT "a"."id" AS "a_id", "a"."cmc_id" AS "a_cmc_id", "a"."symbol" AS "a_symbol", "a"."name" AS "a_name", "a"."slug" AS "a_slug", "a"."rank" AS "a_rank", "a"."tracked" AS "a_tracked", "a"."created_at" AS "a_created_at", "a"."updated_at" AS "a_updated_at" FROM "asset" "a" ORDER BY "a"."id" ASC LIMIT 101",
+        "SELECT q.* FROM unnest($1::int[], $2::text[]) AS k(asset_id, convert) CROSS JOIN LATERAL ( SELECT * FROM price_quote p WHERE p.asset_id = k.asset_id AND p.convert = k.convert ORDER BY p.last_updated DESC LIMIT 1 ) q",
+        "SELECT "a"."id" AS "a_id", "a"."cmc_id" AS "a_cmc_id", "a"."symbol" AS "a_symbol", "a"."name" AS "a_name", "a"."slug" AS "a_slug", "a"."rank" AS "a_rank", "a"."tracked" AS "a_tracked", "a"."created_at" AS "a_created_at", "a"."updated_at" AS "a_updated_at" FROM "asset" "a" WHERE "a"."id" IN ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, $49, $50, $51, $52, $53, $54, $55, $56, $57, $58, $59, $60, $61, $62, $63, $64, $65, $66, $67, $68, $69, $70, $71, $72, $73, $74, $75, $76, $77, $78, $79, $80, $81, $82, $83, $84, $85, $86, $87, $88, $89, $90, $91, $92, $93, $94, $95, $96, $97, $98, $99, $100)",
+      ]
+    `);
+  });
+
+  it("refuses a query deeper than GRAPHQL_MAX_DEPTH before running it", async () => {
+    recorder.statements.length = 0;
+    // latestQuotes > asset > latestQuote > asset … eleven levels deep.
+    const deep = `{ latestQuotes { ${"asset { latestQuote { ".repeat(5)}price${" } }".repeat(5)} } }`;
+    const { status, body } = await graphql(service.url, deep);
+    expect(status).toBe(400);
+    expect(body.errors?.[0].message).toMatch(/query too deep/);
+    expect(body.errors?.[0].extensions.code).toBe("GRAPHQL_VALIDATION_FAILED");
+    expect(recorder.statements).toEqual([]);
+  });
+
+  it("refuses a query over the complexity budget before running it, while the dashboard's own queries fit", async () => {
+    recorder.statements.length = 0;
+    const page = "assets(first: 1000) { nodes { latestQuote { price } } }";
+    const abusive = `{ ${["a", "b", "c", "d", "e", "f", "g", "h"].map((alias) => `${alias}: ${page}`).join(" ")} }`;
+    const { body } = await graphql(service.url, abusive);
+    expect(body.errors?.[0].message).toMatch(/^query too complex: \d+ points, at most 20000/);
+    expect(recorder.statements).toEqual([]);
+    for (const operationName of ["Start", "Poll", "Chart", "History"]) {
+      const response = await fetch(`${service.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: STARTER_DOCUMENT, operationName, variables: { after: "" } }),
+      });
+      const text = await response.text();
+      expect(text).not.toContain("too complex");
+    }
+  });
+
+  it("answers GET queries (with Apollo's CSRF header rule) in application/graphql-response+json when asked", async () => {
+    const query = encodeURIComponent("{ assets(first: 1) { nodes { symbol } } }");
+    const blocked = await fetch(`${service.url}/graphql?query=${query}`);
+    expect(blocked.status).toBe(400);
+    const ok = await fetch(`${service.url}/graphql?query=${query}`, {
+      headers: { "apollo-require-preflight": "true", accept: "application/graphql-response+json" },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("content-type")).toContain("application/graphql-response+json");
+    expect(await ok.json()).toEqual({ data: { assets: { nodes: [{ symbol: "C1" }] } } });
+    const mutation = await fetch(
+      `${service.url}/graphql?query=${encodeURIComponent("mutation { runIngestion { id } }")}`,
+      {
+        headers: { "apollo-require-preflight": "true" },
+      },
+    );
+    expect(mutation.status).toBe(405);
+  });
+
+  it("lets latestQuotes be cached until the next ingestion tick, and never the polling feed", async () => {
+    const query = (on: Service, q: string) =>
+      fetch(`${on.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: q }),
+      });
+    // No schedule here, so no next tick: nothing may be cached.
+    const unscheduled = await query(service, `{ latestQuotes(symbols: ["C1"]) { price asset { symbol } } }`);
+    expect(unscheduled.headers.get("cache-control")).toBe("no-store");
+
+    // Its own database: a price source is recorded per database.
+    const other = await createTestDatabase();
+    const scheduled = await startService(
+      // Yearly ticks against an unreachable CMC: the next tick is far away, so the cap applies.
+      testConfig(other, { INGEST_CRON: "0 0 1 1 *", CMC_BASE_URL: "http://127.0.0.1:9", CMC_API_KEY: "k" }),
+      quietLogger,
+    );
+    try {
+      await scheduled.ingestion.scheduler.startupRun;
+      const latest = await query(scheduled, `{ latestQuotes { price asset { symbol } } }`);
+      expect(latest.headers.get("cache-control")).toBe("max-age=300, public");
+      const poll = await query(scheduled, `{ quoteUpdates { cursor quotes { price } } }`);
+      expect(poll.headers.get("cache-control")).toBe("no-store");
+      const ingestion = await query(scheduled, `{ ingestion { nextRunAt } }`);
+      expect(ingestion.headers.get("cache-control")).toBe("no-store");
+    } finally {
+      await scheduled.stop();
+      await other.drop();
+    }
+  });
+});
+
+describe("GraphQL in production mode", () => {
+  let db: TestDatabase;
+  let service: Service;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    service = await startService(
+      testConfig(db, { NODE_ENV: "production", CORS_ORIGINS: "https://dash.example.com" }),
+      quietLogger,
+      {
+        schedule: false,
+      },
+    );
+  });
+  afterAll(async () => {
+    await service?.stop();
+    await db?.drop();
+  });
+
+  it("turns introspection and the Sandbox landing page off", async () => {
+    const { body } = await graphql(service.url, `{ __schema { queryType { name } } }`);
+    expect(body.errors?.[0].message).toMatch(/introspection/i);
+    const page = await fetch(`${service.url}/graphql`, { headers: { accept: "text/html" } });
+    expect(await page.text()).not.toMatch(/sandbox/i);
+  });
+
+  it("masks internal errors but keeps messages written for clients", async () => {
+    const input = await graphql(service.url, `{ latestQuotes(symbols: ["NOPE"]) { price } }`);
+    expect(input.body.errors?.[0].message).toContain('unknown symbol "NOPE"');
+    const outage = await cutDatabase(db);
+    try {
+      const { body } = await graphql(service.url, `{ assets { nodes { symbol } } }`);
+      expect(body.errors?.[0]).toEqual({
+        message: "internal server error",
+        path: ["assets"],
+        extensions: { code: "INTERNAL_SERVER_ERROR" },
+      });
+      expect(JSON.stringify(body)).not.toMatch(/terminat|connection|stack|at /);
+    } finally {
+      await outage.restore();
+    }
+  });
+
+  it("allows browsers only from CORS_ORIGINS", async () => {
+    const preflight = (origin: string) =>
+      fetch(`${service.url}/graphql`, {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+      });
+    expect((await preflight("https://dash.example.com")).headers.get("access-control-allow-origin")).toBe(
+      "https://dash.example.com",
+    );
+    expect((await preflight("https://evil.example.com")).headers.get("access-control-allow-origin")).toBeNull();
+  });
+});

@@ -1,0 +1,126 @@
+import { createClient, type Client as WsClient } from "graphql-ws";
+import { DataSource } from "typeorm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { openDatabase } from "../src/db/data-source";
+import { writeQuotes } from "../src/ingestion/quote-writer";
+import { type Service, startService } from "../src/service";
+import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "./support/database";
+
+interface Added {
+  price: number;
+  convert: string;
+  asset: { symbol: string };
+}
+
+/** Collects a subscription's events; resolves `until` once `count` arrived. */
+function subscribe(client: WsClient, query: string, variables: Record<string, unknown> = {}) {
+  const events: Added[] = [];
+  let wanted = 0;
+  let resolve: () => void = () => undefined;
+  let reject: (error: unknown) => void = () => undefined;
+  const dispose = client.subscribe<{ quoteAdded: Added }>(
+    { query, variables },
+    {
+      next: ({ data, errors }) => {
+        if (errors) reject(new Error(JSON.stringify(errors)));
+        if (data) events.push(data.quoteAdded);
+        if (events.length >= wanted) resolve();
+      },
+      error: (error) => reject(error),
+      complete: () => resolve(),
+    },
+  );
+  return {
+    events,
+    dispose,
+    until(count: number) {
+      wanted = count;
+      return new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+        if (events.length >= count) res();
+      });
+    },
+  };
+}
+
+describe("quoteAdded over WebSocket (graphql-transport-ws)", () => {
+  let db: TestDatabase;
+  let service: Service;
+  let writer: DataSource;
+  let client: WsClient;
+  let minute = 0;
+  let ids: Map<string, number>;
+
+  /** Stores quotes the way ingestion does (one transaction + NOTIFY), from a connection the service does not own. */
+  async function store(...quotes: [symbol: string, convert: string, price: number][]) {
+    await writeQuotes(
+      writer,
+      quotes.map(([symbol, convert, price]) => ({
+        assetId: ids.get(symbol) as number,
+        cmcId: 0,
+        symbol,
+        convert,
+        price: String(price),
+        volume24h: null,
+        marketCap: null,
+        percentChange1h: null,
+        percentChange24h: null,
+        percentChange7d: null,
+        circulatingSupply: null,
+        lastUpdated: new Date(Date.UTC(2026, 0, 1, 0, ++minute)),
+      })),
+    );
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    service = await startService(testConfig(db, { CONVERT: "USD,EUR" }), quietLogger, { schedule: false });
+    writer = (await openDatabase(testConfig(db), quietLogger)).dataSource;
+    const rows: { id: number; symbol: string }[] = await writer.query(`
+      INSERT INTO asset (cmc_id, symbol, name, slug, rank, tracked) VALUES
+        (1, 'BTC', 'Bitcoin', 'bitcoin', 1, true), (1027, 'ETH', 'Ethereum', 'ethereum', 2, true) RETURNING id, symbol`);
+    ids = new Map(rows.map((r) => [r.symbol, r.id]));
+    client = createClient({
+      url: `${service.url.replace("http", "ws")}/graphql`,
+      webSocketImpl: WebSocket,
+      lazy: false,
+    });
+  });
+  afterAll(async () => {
+    await client?.dispose();
+    await writer?.destroy();
+    await service?.stop();
+    await db?.drop();
+  });
+
+  it("pushes every stored quote once, in commit order, honouring symbol and convert filters", async () => {
+    const all = subscribe(client, `subscription { quoteAdded { price convert asset { symbol } } }`);
+    const btcEur = subscribe(
+      client,
+      `subscription($s: [String!], $c: String) { quoteAdded(symbols: $s, convert: $c) { price convert asset { symbol } } }`,
+      { s: ["btc"], c: "eur" },
+    );
+    // The subscriptions start at the current frontier; wait until both are listening.
+    await expect.poll(() => service.feed.waiters).toBe(2);
+    await store(["BTC", "USD", 1], ["ETH", "USD", 2]);
+    await store(["BTC", "EUR", 3]);
+    await store(["ETH", "EUR", 4], ["BTC", "EUR", 5]);
+    await all.until(5);
+    await btcEur.until(2);
+    expect(all.events.map((e) => e.price)).toEqual([1, 2, 3, 4, 5]);
+    expect(btcEur.events).toEqual([
+      { price: 3, convert: "EUR", asset: { symbol: "BTC" } },
+      { price: 5, convert: "EUR", asset: { symbol: "BTC" } },
+    ]);
+    all.dispose();
+    btcEur.dispose();
+    await expect.poll(() => service.feed.waiters).toBe(0);
+  });
+
+  it("refuses an unknown symbol with BAD_USER_INPUT", async () => {
+    const bad = subscribe(client, `subscription { quoteAdded(symbols: ["NOPE"]) { price } }`);
+    await expect(bad.until(1)).rejects.toThrow(/BAD_USER_INPUT|unknown symbol/);
+  });
+});
