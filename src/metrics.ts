@@ -1,60 +1,181 @@
-import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import type { ApolloServerPlugin } from "@apollo/server";
+import type { RequestHandler } from "express";
+import { Kind, type OperationDefinitionNode } from "graphql";
+import type { Pool } from "pg";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { DataSource } from "typeorm";
+import type { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver";
+import type { QuoteFeed } from "./graphql/quote-feed";
 import type { Ingestion } from "./ingestion/ingestion";
 
-/** Prometheus metrics of one service instance (its own registry, so several can share a process). */
-export interface Metrics {
-  registry: Registry;
+export interface MetricsDeps {
+  ingestion: Ingestion;
+  dataSource: DataSource;
+  feed: QuoteFeed;
 }
 
-export function createMetrics(ingestion: Ingestion): Metrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const registers = [registry];
+/** Paths with their own label; anything else is "other", so scanners cannot grow the label set. */
+const ROUTES = new Set(["/graphql", "/healthz", "/readyz", "/metrics", "/"]);
 
-  const runs = new Counter({
-    name: "quotegraph_ingestion_runs_total",
-    help: "Ingestion runs recorded, by trigger and outcome.",
-    labelNames: ["trigger", "status"] as const,
-    registers,
-  });
-  const inserted = new Counter({
-    name: "quotegraph_quotes_inserted_total",
-    help: "Quotes stored by ingestion runs (repeats of a stored CMC minute excluded).",
-    registers,
-  });
-  const credits = new Counter({
-    name: "quotegraph_cmc_credits_used_total",
-    help: "CoinMarketCap credits spent, per status.credit_count.",
-    registers,
-  });
-  new Gauge({
-    name: "quotegraph_buffered_quotes",
-    help: "Fetched quotes waiting in memory for the database to come back.",
-    registers,
-    collect() {
-      this.set(ingestion.buffer.size);
-    },
-  });
-  new Gauge({
-    name: "quotegraph_buffered_quotes_dropped",
-    help: "Quotes dropped since start because the in-memory buffer was full.",
-    registers,
-    collect() {
-      this.set(ingestion.buffer.dropped);
-    },
-  });
-  new Gauge({
-    name: "quotegraph_ingestion_enabled",
-    help: "1 while ingestion is scheduled, 0 after CoinMarketCap refused the key.",
-    registers,
-    collect() {
-      this.set(ingestion.state().enabled ? 1 : 0);
-    },
-  });
-  ingestion.events.on("run", ({ run }) => {
-    runs.inc({ trigger: run.trigger, status: run.status });
-    inserted.inc(run.quotesInserted);
-    credits.inc(run.creditsUsed);
-  });
-  return { registry };
+/**
+ * Prometheus metrics of one service instance, in its own registry (several instances can share a
+ * process in tests). Labels come from the schema and fixed lists, never from client input.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly #http: Histogram<"method" | "route" | "status">;
+  readonly #graphql: Histogram<"operation" | "field" | "outcome">;
+
+  constructor(deps: MetricsDeps) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.#http = new Histogram({
+      name: "quotegraph_http_request_duration_seconds",
+      help: "HTTP requests by method, route and status code.",
+      labelNames: ["method", "route", "status"] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.#graphql = new Histogram({
+      name: "quotegraph_graphql_operation_duration_seconds",
+      help: "GraphQL operations by type, root field and outcome (ok or error).",
+      labelNames: ["operation", "field", "outcome"] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.#ingestion(deps.ingestion);
+    this.#database(deps.dataSource);
+    new Gauge({
+      name: "quotegraph_long_poll_waiters",
+      help: "quoteUpdates long polls and quoteAdded subscriptions waiting for new quotes right now.",
+      registers,
+      collect() {
+        this.set(deps.feed.waiters);
+      },
+    });
+    new Gauge({
+      name: "quotegraph_subscriptions",
+      help: "Open quoteAdded subscriptions.",
+      registers,
+      collect() {
+        this.set(deps.feed.subscriptions);
+      },
+    });
+  }
+
+  httpMiddleware(): RequestHandler {
+    return (req, res, next) => {
+      const end = this.#http.startTimer({ method: req.method, route: ROUTES.has(req.path) ? req.path : "other" });
+      res.once("finish", () => end({ status: String(res.statusCode) }));
+      next();
+    };
+  }
+
+  graphqlPlugin(): ApolloServerPlugin {
+    const histogram = this.#graphql;
+    return {
+      async requestDidStart() {
+        const started = performance.now();
+        return {
+          async willSendResponse({ operation, errors }) {
+            const seconds = (performance.now() - started) / 1000;
+            const outcome = errors?.length ? "error" : "ok";
+            for (const [type, field] of rootFields(operation)) {
+              histogram.observe({ operation: type, field, outcome }, seconds);
+            }
+          },
+        };
+      },
+    };
+  }
+
+  #ingestion(ingestion: Ingestion): void {
+    const registers = [this.registry];
+    const runs = new Counter({
+      name: "quotegraph_ingestion_runs_total",
+      help: "Ingestion runs recorded, by trigger and outcome.",
+      labelNames: ["trigger", "status"] as const,
+      registers,
+    });
+    const inserted = new Counter({
+      name: "quotegraph_quotes_inserted_total",
+      help: "Quotes stored by ingestion runs (repeats of a stored CMC minute excluded).",
+      registers,
+    });
+    const credits = new Counter({
+      name: "quotegraph_cmc_credits_used_total",
+      help: "CoinMarketCap credits spent, per status.credit_count.",
+      registers,
+    });
+    const calls = new Histogram({
+      name: "quotegraph_cmc_request_duration_seconds",
+      help: "CoinMarketCap requests by endpoint, outcome (ok or the error kind), HTTP status and CMC error code.",
+      labelNames: ["endpoint", "outcome", "http_status", "error_code"] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    ingestion.events.on("run", ({ run }) => {
+      runs.inc({ trigger: run.trigger, status: run.status });
+      inserted.inc(run.quotesInserted);
+      credits.inc(run.creditsUsed);
+    });
+    ingestion.events.on("cmc", (call) =>
+      calls.observe(
+        {
+          endpoint: call.endpoint,
+          outcome: call.outcome,
+          http_status: String(call.httpStatus ?? "none"),
+          error_code: String(call.errorCode ?? "none"),
+        },
+        call.seconds,
+      ),
+    );
+    new Gauge({
+      name: "quotegraph_buffered_quotes",
+      help: "Fetched quotes waiting in memory for the database to come back.",
+      registers,
+      collect() {
+        this.set(ingestion.buffer.size);
+      },
+    });
+    new Gauge({
+      name: "quotegraph_buffered_quotes_dropped",
+      help: "Quotes dropped since start because the in-memory buffer was full.",
+      registers,
+      collect() {
+        this.set(ingestion.buffer.dropped);
+      },
+    });
+    new Gauge({
+      name: "quotegraph_ingestion_enabled",
+      help: "1 while ingestion is scheduled, 0 after CoinMarketCap refused the key.",
+      registers,
+      collect() {
+        this.set(ingestion.state().enabled ? 1 : 0);
+      },
+    });
+  }
+
+  #database(dataSource: DataSource): void {
+    const pool = () => (dataSource.driver as PostgresDriver).master as Pool | undefined;
+    new Gauge({
+      name: "quotegraph_db_pool_connections",
+      help: "Database pool connections by state: total, idle, and callers waiting for one.",
+      labelNames: ["state"] as const,
+      registers: [this.registry],
+      collect() {
+        const p = pool();
+        this.set({ state: "total" }, p?.totalCount ?? 0);
+        this.set({ state: "idle" }, p?.idleCount ?? 0);
+        this.set({ state: "waiting" }, p?.waitingCount ?? 0);
+      },
+    });
+  }
+}
+
+/** [operation type, root field] pairs: bounded by the schema, unlike client-chosen operation names. */
+function rootFields(operation: OperationDefinitionNode | undefined): [string, string][] {
+  if (!operation) return [["unknown", "unknown"]];
+  const fields = operation.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : []));
+  return (fields.length ? fields : ["fragment"]).map((field) => [operation.operation, field]);
 }

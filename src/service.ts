@@ -6,7 +6,7 @@ import { createSchema } from "./graphql/schema";
 import { type HttpService, startHttp } from "./http/app";
 import { Ingestion, type IngestionOptions } from "./ingestion/ingestion";
 import type { Logger } from "./logger";
-import { createMetrics } from "./metrics";
+import { Metrics } from "./metrics";
 
 export interface Service {
   database: Database;
@@ -48,9 +48,9 @@ export async function openMigratedDatabase(config: Config, logger: Logger): Prom
 export async function startService(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<Service> {
   const database = await openMigratedDatabase(config, logger);
   const ingestion = new Ingestion({ config, dataSource: database.dataSource, logger, runner: options.runner });
-  // Subscribed before the schedule starts, so the start-up run is counted too.
-  const metrics = createMetrics(ingestion);
   const feed = new QuoteFeed(database.dataSource, logger);
+  // Subscribed before the schedule starts, so the start-up run is counted too.
+  const metrics = new Metrics({ ingestion, dataSource: database.dataSource, feed });
   let http: HttpService | undefined;
   try {
     if (options.schedule ?? true) await ingestion.start();

@@ -1,5 +1,6 @@
 import type { DataSource } from "typeorm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrations } from "../src/db/migrations";
 import { type Service, startService } from "../src/service";
 import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "./support/database";
 import { graphql } from "./support/service-process";
@@ -44,6 +45,22 @@ describe("GraphQL over HTTP", () => {
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: "ready" });
+  });
+
+  it("is not ready while a migration is pending", async () => {
+    const { dataSource } = service.database;
+    await dataSource.undoLastMigration({ transaction: "each" });
+    try {
+      const pending = await fetch(`${url}/readyz`);
+      expect(pending.status).toBe(503);
+      expect(await pending.json()).toEqual({
+        status: "unavailable",
+        reason: `database migrations are pending: ${new (migrations.at(-1) as new () => { name: string })().name}`,
+      });
+    } finally {
+      await dataSource.runMigrations({ transaction: "each" });
+    }
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
   });
 
   it("lists assets as a connection, filtered and paged with opaque cursors", async () => {

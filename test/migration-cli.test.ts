@@ -15,7 +15,7 @@ const ORMCONFIG = path.resolve(__dirname, "../dist/ormconfig.js");
 /** What `npm run migration:run` / `migration:revert` execute, after building. */
 function typeorm(command: "migration:run" | "migration:revert" | "migration:show", env: Record<string, string>) {
   return run(process.execPath, [CLI, command, "-d", ORMCONFIG], {
-    env: { PATH: process.env.PATH ?? "", NODE_ENV: "test", LOG_LEVEL: "warn", ...env },
+    env: { PATH: process.env.PATH ?? "", NODE_ENV: "test", LOG_LEVEL: "info", ...env },
   });
 }
 

@@ -23,6 +23,18 @@ export interface CmcClientOptions {
   fetch?: typeof fetch;
   /** Aborts every request in flight, e.g. at shutdown: nothing is half-stored, since nothing was received. */
   signal?: AbortSignal;
+  /** Told of every request's outcome (metrics). */
+  onCall?: (call: CmcCall) => void;
+}
+
+/** One request to CMC as metrics see it. */
+export interface CmcCall {
+  endpoint: string;
+  /** "ok", or the CmcError kind. */
+  outcome: string;
+  httpStatus: number | null;
+  errorCode: number | null;
+  seconds: number;
 }
 
 const QUOTES_LATEST = "/v2/cryptocurrency/quotes/latest";
@@ -37,6 +49,7 @@ export class CmcClient {
   readonly #logger: Logger;
   readonly #fetch: typeof fetch;
   readonly #signal: AbortSignal | undefined;
+  readonly #onCall: (call: CmcCall) => void;
 
   constructor(options: CmcClientOptions) {
     this.#baseUrl = new URL(options.baseUrl);
@@ -48,6 +61,7 @@ export class CmcClient {
     this.#logger = options.logger;
     this.#fetch = options.fetch ?? fetch;
     this.#signal = options.signal;
+    this.#onCall = options.onCall ?? (() => undefined);
   }
 
   /**
@@ -113,6 +127,32 @@ export class CmcClient {
     url.pathname = url.pathname.replace(/\/+$/, "") + endpoint;
     for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
 
+    const started = performance.now();
+    try {
+      const response = await this.#request(endpoint, url);
+      this.#onCall({
+        endpoint,
+        outcome: "ok",
+        httpStatus: response.httpStatus,
+        errorCode: null,
+        seconds: (performance.now() - started) / 1000,
+      });
+      return response;
+    } catch (error) {
+      if (error instanceof CmcError) {
+        this.#onCall({
+          endpoint,
+          outcome: error.kind,
+          httpStatus: error.httpStatus,
+          errorCode: error.errorCode,
+          seconds: (performance.now() - started) / 1000,
+        });
+      }
+      throw error;
+    }
+  }
+
+  async #request(endpoint: string, url: URL): Promise<CmcResponse> {
     const key = this.#apiKey.reveal();
     const started = performance.now();
     let httpStatus: number;

@@ -30,7 +30,15 @@ function sslOptions(ssl: ExternalDatabase["ssl"]): false | ConnectionOptions {
       // Encrypted, but the server certificate is not checked (libpq's sslmode=require).
       return { rejectUnauthorized: false };
     case "verify-full":
-      return { rejectUnauthorized: true, ...(ssl.caPath ? { ca: readFileSync(ssl.caPath, "utf8") } : {}) };
+      return { rejectUnauthorized: true, ...(ssl.caPath ? { ca: readCa(ssl.caPath) } : {}) };
+  }
+}
+
+function readCa(caPath: string): string {
+  try {
+    return readFileSync(caPath, "utf8");
+  } catch (error) {
+    throw new Error(`cannot read DB_SSL_CA ${caPath}: ${(error as Error).message}`);
   }
 }
 

@@ -20,12 +20,13 @@ export class QueryLogger implements TypeOrmLogger {
     this.logger.warn({ ms: time, sql: query }, "slow sql");
   }
 
+  /** Migration progress ("Migration X has been executed successfully"): what `npm run migration:run` shows. */
   logSchemaBuild(message: string): void {
-    this.logger.debug(message);
+    this.logger.info(message);
   }
 
   logMigration(message: string): void {
-    this.logger.debug(message);
+    this.logger.info(message);
   }
 
   log(level: "log" | "info" | "warn", message: unknown): void {

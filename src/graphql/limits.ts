@@ -45,13 +45,19 @@ export function complexityPlugin(schema: GraphQLSchema, limits: QueryLimits): Ap
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          const complexity = getComplexity({
-            schema,
-            query: document,
-            variables: request.variables ?? {},
-            operationName: request.operationName ?? undefined,
-            estimators: [pageSizeEstimator, simpleEstimator({ defaultComplexity: 1 })],
-          });
+          let complexity: number;
+          try {
+            complexity = getComplexity({
+              schema,
+              query: document,
+              variables: request.variables ?? {},
+              operationName: request.operationName ?? undefined,
+              estimators: [pageSizeEstimator, simpleEstimator({ defaultComplexity: 1 })],
+            });
+          } catch (error) {
+            // Estimating coerces the variables first; a bad value is the client's, as in execution.
+            throw new GraphQLError((error as Error).message, { extensions: { code: "BAD_USER_INPUT" } });
+          }
           if (complexity > limits.maxComplexity) {
             throw new GraphQLError(
               `query too complex: ${complexity} points, at most ${limits.maxComplexity}; ask for smaller pages (first/limit) or fewer nested lists`,

@@ -21,6 +21,7 @@ export class QuoteFeed {
   #stopped = false;
   #failures = 0;
   #retry: NodeJS.Timeout | undefined;
+  #subscriptions = 0;
 
   constructor(dataSource: DataSource, logger: Logger) {
     this.#dataSource = dataSource;
@@ -31,6 +32,21 @@ export class QuoteFeed {
   /** After stop(), waits return at once: long polls answer and subscriptions end. */
   get stopped(): boolean {
     return this.#stopped;
+  }
+
+  /** Open subscriptions (metrics). */
+  get subscriptions(): number {
+    return this.#subscriptions;
+  }
+
+  /** Counts a subscription until the returned function is called (once). */
+  subscribed(): () => void {
+    this.#subscriptions++;
+    let open = true;
+    return () => {
+      if (open) this.#subscriptions--;
+      open = false;
+    };
   }
 
   /** Long polls and subscriptions waiting right now. */

@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import type { ApolloServerPlugin } from "@apollo/server";
 import { ApolloServer } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
@@ -17,6 +18,8 @@ export interface GraphQLServerOptions {
   introspection: boolean;
   limits: QueryLimits;
   logger: Logger;
+  /** Cross-cutting plugins from outside GraphQL (metrics). */
+  plugins: ApolloServerPlugin<GraphQLContext>[];
   /** Closes the WebSocket server with the HTTP one. */
   onDrain: () => Promise<void>;
 }
@@ -59,6 +62,7 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
         },
       },
       complexityPlugin(options.schema, options.limits),
+      ...options.plugins,
       options.introspection && !production
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, document: STARTER_DOCUMENT })
         : ApolloServerPluginLandingPageDisabled(),

@@ -4,6 +4,7 @@ import cors from "cors";
 import express, { type ErrorRequestHandler } from "express";
 import type { GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
+import { pinoHttp } from "pino-http";
 import type { DataSource } from "typeorm";
 import { WebSocketServer } from "ws";
 import type { Config } from "../config";
@@ -68,12 +69,15 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
     introspection: deps.config.graphql.introspection,
     limits: deps.config.graphql,
     logger: deps.logger,
+    plugins: [deps.metrics.graphqlPlugin()],
     onDrain: async () => {
       for (const closed of subscriptions) closed.abort();
       await ws.dispose();
     },
   });
 
+  app.use(deps.metrics.httpMiddleware());
+  app.use(requestLog(deps.logger));
   app.use(healthRouter(deps.dataSource));
   app.use(metricsRouter(deps.metrics.registry));
   const origins = deps.config.http.corsOrigins;
@@ -100,6 +104,27 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
     });
   });
   return { server, stop: () => apollo.stop() };
+}
+
+/**
+ * One line per request: method, path (query strings dropped: GET queries carry whole documents),
+ * status and time. No headers (Authorization) and no bodies. Probes and scrapes log at debug.
+ */
+function requestLog(logger: Logger) {
+  return pinoHttp({
+    logger,
+    quietReqLogger: true,
+    customLogLevel: (req, res, error) =>
+      error || res.statusCode >= 500
+        ? "error"
+        : ["/healthz", "/readyz", "/metrics"].includes(req.url?.split("?")[0] ?? "")
+          ? "debug"
+          : "info",
+    serializers: {
+      req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split("?")[0] }),
+      res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+    },
+  });
 }
 
 /** Body-parser and other middleware errors become short JSON answers with their HTTP status. */

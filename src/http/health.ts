@@ -3,21 +3,26 @@ import type { DataSource } from "typeorm";
 
 /** Liveness says the process answers; readiness says it can serve data. */
 export function healthRouter(dataSource: DataSource): Router {
+  const expected = dataSource.migrations.flatMap((migration) => (migration.name ? [migration.name] : []));
   const router = Router();
   router.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
   router.get("/readyz", async (_req, res) => {
+    let applied: Set<string>;
     try {
-      await dataSource.query("SELECT 1");
-      if (await dataSource.showMigrations()) {
-        res.status(503).json({ status: "unavailable", reason: "database migrations are pending" });
-        return;
-      }
-      res.json({ status: "ready" });
+      const rows: { name: string }[] = await dataSource.query(`SELECT name FROM typeorm_migrations`);
+      applied = new Set(rows.map((row) => row.name));
     } catch (error) {
       res.status(503).json({ status: "unavailable", reason: `database unreachable: ${(error as Error).message}` });
+      return;
     }
+    const pending = expected.filter((name) => !applied.has(name));
+    if (pending.length > 0) {
+      res.status(503).json({ status: "unavailable", reason: `database migrations are pending: ${pending.join(", ")}` });
+      return;
+    }
+    res.json({ status: "ready" });
   });
   return router;
 }

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import type { DataSource } from "typeorm";
-import { CmcClient } from "../coinmarketcap/client";
+import { type CmcCall, CmcClient } from "../coinmarketcap/client";
 import type { Config } from "../config";
 import type { Asset } from "../db/entities/asset.entity";
 import type { Logger } from "../logger";
@@ -41,8 +41,8 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 /** Everything ingestion offers the rest of the service: its state, a manual run, tracking. */
 export class Ingestion {
   readonly buffer = new QuoteBuffer(BUFFER_LIMIT);
-  /** `run`: every recorded run, with what the schedule does next. */
-  readonly events = new EventEmitter<{ run: [RunOutcome] }>();
+  /** `run`: every recorded run, with what the schedule does next; `cmc`: every CMC request. */
+  readonly events = new EventEmitter<{ run: [RunOutcome]; cmc: [CmcCall] }>();
   readonly scheduler: IngestionScheduler;
   readonly #runner: IngestionRunner;
   readonly #tracker: AssetTracker;
@@ -59,6 +59,7 @@ export class Ingestion {
       ...(options.cmcTimeoutMs ? { timeoutMs: options.cmcTimeoutMs } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
       signal: this.#shutdown.signal,
+      onCall: (call) => this.events.emit("cmc", call),
     });
     this.#tracker = new AssetTracker(dataSource, cmc, logger);
     this.#runner = new IngestionRunner({

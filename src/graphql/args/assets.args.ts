@@ -8,8 +8,8 @@ export class AssetsArgs {
   @Field(() => [String], { nullable: true, description: "Only these symbols (case-insensitive)." })
   symbols?: string[];
 
-  @Field(() => Int, { defaultValue: 100, description: "Page size, 1 to 1000." })
-  first: number;
+  @Field(() => Int, { nullable: true, defaultValue: 100, description: "Page size, 1 to 1000." })
+  first?: number | null;
 
   @Field(() => String, { nullable: true, description: "endCursor of the previous page." })
   after?: string;

@@ -14,11 +14,15 @@ export class QuoteUpdatesArgs {
   @Field(() => String, { nullable: true, description: "Only this currency; default: every configured one." })
   convert?: string;
 
-  @Field(() => Int, { defaultValue: 500, description: "At most this many quotes, 1 to 1000." })
-  limit: number;
+  @Field(() => Int, { nullable: true, defaultValue: 500, description: "At most this many quotes, 1 to 1000." })
+  limit?: number | null;
 
-  @Field(() => Int, { defaultValue: 0, description: "Wait up to this many seconds (0 to 30) for something new." })
-  waitSeconds: number;
+  @Field(() => Int, {
+    nullable: true,
+    defaultValue: 0,
+    description: "Wait up to this many seconds (0 to 30) for something new.",
+  })
+  waitSeconds?: number | null;
 }
 
 @ArgsType()

@@ -20,23 +20,23 @@ export class AssetResolver {
     @Args() { tracked, symbols, first, after }: AssetsArgs,
     @Ctx() ctx: GraphQLContext,
   ): Promise<AssetConnection> {
-    checkRange("first", first, 1, 1000);
+    const size = checkRange("first", first ?? 100, 1, 1000);
     const query = ctx.dataSource
       .getRepository(AssetEntity)
       .createQueryBuilder("a")
       .orderBy("a.id", "ASC")
-      .limit(first + 1);
+      .limit(size + 1);
     if (tracked !== undefined && tracked !== null) query.andWhere("a.tracked = :tracked", { tracked });
     if (symbols)
       query.andWhere("upper(a.symbol) = ANY(:symbols)", { symbols: symbols.map((s) => s.trim().toUpperCase()) });
     if (after) query.andWhere("a.id > :after", { after: Number(decodeCursor(CURSOR_KIND, after, /^\d{1,10}$/)) });
     const rows = await query.getMany();
-    const page = rows.slice(0, first).map(Asset.from);
+    const page = rows.slice(0, size).map(Asset.from);
     const edges = page.map((node) => ({ cursor: encodeCursor(CURSOR_KIND, node.id), node }));
     return {
       edges,
       nodes: page,
-      pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+      pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null },
     };
   }
 
@@ -57,7 +57,7 @@ export class AssetResolver {
   @FieldResolver(() => PriceQuote, { nullable: true, description: "The newest stored quote in `convert`." })
   async latestQuote(
     @Root() asset: Asset,
-    @Arg("convert", () => String, { defaultValue: "USD" }) convert: string,
+    @Arg("convert", () => String, { nullable: true, defaultValue: "USD" }) convert: string | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<PriceQuote | null> {
     const code = checkConvert(convert, ctx.converts);

@@ -24,15 +24,15 @@ export class IngestionResolver {
 
   @Query(() => [IngestionRun], { description: "The newest ingestion runs first." })
   async ingestionRuns(
-    @Arg("first", () => Int, { defaultValue: 20 }) first: number,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
     @Arg("status", () => IngestionStatusEnum, { nullable: true }) status: IngestionStatusEnum | undefined,
     @Ctx() ctx: GraphQLContext,
   ): Promise<IngestionRun[]> {
-    checkRange("first", first, 1, 1000);
+    const size = checkRange("first", first ?? 20, 1, 1000);
     const rows = await ctx.dataSource.getRepository(IngestionRunEntity).find({
       where: status ? { status } : {},
       order: { startedAt: "DESC", id: "DESC" },
-      take: first,
+      take: size,
     });
     return rows.map(IngestionRun.from);
   }

@@ -47,8 +47,8 @@ export class QuoteUpdatesResolver {
     @Args() { after, symbols, convert, limit, waitSeconds }: QuoteUpdatesArgs,
     @Ctx() ctx: GraphQLContext,
   ): Promise<QuoteUpdates> {
-    checkRange("limit", limit, 1, 1000);
-    checkRange("waitSeconds", waitSeconds, 0, 30);
+    const size = checkRange("limit", limit ?? 500, 1, 1000);
+    const wait = checkRange("waitSeconds", waitSeconds ?? 0, 0, 30);
     const position = after ? decode(after) : undefined;
     const filter = await filterOf(ctx, symbols, convert);
     let page: UpdatesPage;
@@ -60,11 +60,11 @@ export class QuoteUpdatesResolver {
         );
       page = await readLatestFinal(ctx.dataSource, assetIds, filter.converts);
     } else {
-      const deadline = Date.now() + waitSeconds * 1000;
-      page = await readUpdates(ctx.dataSource, position, filter, limit);
+      const deadline = Date.now() + wait * 1000;
+      page = await readUpdates(ctx.dataSource, position, filter, size);
       while (page.quotes.length === 0 && Date.now() < deadline && !ctx.signal.aborted && !ctx.feed.stopped) {
         await ctx.feed.wait(Math.min(RECHECK_MS, deadline - Date.now()), ctx.signal);
-        page = await readUpdates(ctx.dataSource, page.position, filter, limit);
+        page = await readUpdates(ctx.dataSource, page.position, filter, size);
       }
     }
     return { quotes: page.quotes.map(PriceQuote.from), cursor: encode(page.position), hasMore: page.hasMore };
@@ -89,6 +89,7 @@ async function quoteStream(ctx: GraphQLContext, args: QuoteAddedArgs): Promise<A
   const signal = AbortSignal.any([stopped.signal, ctx.signal]);
   let position = await readFrontier(ctx.dataSource);
   let pending: PriceQuoteEntity[] = [];
+  const release = ctx.feed.subscribed();
 
   const iterator: AsyncIterableIterator<PriceQuote> = {
     async next() {
@@ -99,12 +100,13 @@ async function quoteStream(ctx: GraphQLContext, args: QuoteAddedArgs): Promise<A
         if (pending.length === 0) await ctx.feed.wait(RECHECK_MS, signal);
       }
       const next = pending.shift();
-      return next && !signal.aborted && !ctx.feed.stopped
-        ? { value: PriceQuote.from(next), done: false }
-        : { value: undefined, done: true };
+      if (next && !signal.aborted && !ctx.feed.stopped) return { value: PriceQuote.from(next), done: false };
+      release();
+      return { value: undefined, done: true };
     },
     async return() {
       stopped.abort();
+      release();
       return { value: undefined, done: true };
     },
     [Symbol.asyncIterator]() {

@@ -16,7 +16,7 @@ export class QuoteResolver {
   })
   async latestQuotes(
     @Arg("symbols", () => [String], { nullable: true }) symbols: string[] | undefined,
-    @Arg("convert", () => String, { defaultValue: "USD" }) convert: string,
+    @Arg("convert", () => String, { nullable: true, defaultValue: "USD" }) convert: string | null,
     @Ctx() ctx: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<PriceQuote[]> {

@@ -1,0 +1,129 @@
+import type { DataSource } from "typeorm";
+import { CandleInterval } from "../types/candle-interval";
+
+/**
+ * Bucket widths as PostgreSQL intervals. Days and weeks are written in hours on purpose:
+ * `timestamptz + interval '1 day'` follows the session's time zone across daylight-saving changes
+ * (23 or 25 hours), while candles are fixed-width UTC buckets, as date_bin computes them.
+ */
+export const BUCKET_WIDTH: Record<CandleInterval, string> = {
+  [CandleInterval.MINUTE]: "1 minute",
+  [CandleInterval.FIVE_MINUTES]: "5 minutes",
+  [CandleInterval.FIFTEEN_MINUTES]: "15 minutes",
+  [CandleInterval.HOUR]: "1 hour",
+  [CandleInterval.FOUR_HOURS]: "4 hours",
+  [CandleInterval.DAY]: "24 hours",
+  [CandleInterval.WEEK]: "168 hours",
+};
+
+/*
+ * Candles are aggregated in PostgreSQL, and only over the buckets returned.
+ *
+ * A plain `GROUP BY date_bin(...) ORDER BY 1 LIMIT n` must aggregate every quote in the range
+ * before it can keep n buckets: the planner cannot tell that date_bin preserves the index order,
+ * so it hashes or sorts the whole range (all history when `to`/`from` are absent). Instead a
+ * recursive CTE walks the unique index (asset_id, convert, last_updated) from bucket to bucket —
+ * one `ORDER BY last_updated LIMIT 1` probe finds the first quote at or past the end of the
+ * previous bucket, so gaps cost nothing — and the outer LIMIT stops the walk after n buckets
+ * (PostgreSQL evaluates a WITH query only as far as its reader fetches). Each bucket is then
+ * aggregated by a LATERAL index range scan over exactly its quotes, in last_updated order, so
+ * open/close are the first/last element of the ordered array. Work is O(n · log N + quotes in
+ * the n buckets), whatever the size of the history.
+ *
+ * Buckets start at whole multiples of the width from Monday 2000-01-03T00:00:00Z, so days begin at
+ * 00:00 UTC and weeks on Monday. Only quotes inside [from, to) count, also in the first and last
+ * bucket, whose start may lie before `from`.
+ */
+
+/** With `from`: the first $6 buckets from $4 on, walking the index forward.
+ * $1 asset id · $2 convert · $3 width · $4 from (inclusive) · $5 to (exclusive, may be null) · $6 bucket count. */
+export const CANDLES_FROM_SQL = `
+WITH RECURSIVE bucket(start) AS (
+  (SELECT date_bin($3::interval, p.last_updated, timestamptz '2000-01-03T00:00:00Z')
+   FROM price_quote p
+   WHERE p.asset_id = $1 AND p.convert = $2
+     AND p.last_updated >= $4::timestamptz AND p.last_updated < coalesce($5::timestamptz, 'infinity')
+   ORDER BY p.last_updated ASC
+   LIMIT 1)
+  UNION ALL
+  SELECT date_bin($3::interval, later.last_updated, timestamptz '2000-01-03T00:00:00Z')
+  FROM bucket b
+  CROSS JOIN LATERAL (
+    SELECT p.last_updated
+    FROM price_quote p
+    WHERE p.asset_id = $1 AND p.convert = $2
+      AND p.last_updated >= b.start + $3::interval AND p.last_updated < coalesce($5::timestamptz, 'infinity')
+    ORDER BY p.last_updated ASC
+    LIMIT 1
+  ) later
+)
+SELECT b.start, c.prices[1] AS open, c.high, c.low, c.prices[c.samples] AS close, c.samples
+FROM (SELECT start FROM bucket LIMIT $6) b
+CROSS JOIN LATERAL (
+  SELECT array_agg(p.price ORDER BY p.last_updated) AS prices,
+         max(p.price) AS high, min(p.price) AS low, count(*)::int AS samples
+  FROM price_quote p
+  WHERE p.asset_id = $1 AND p.convert = $2
+    AND p.last_updated >= greatest(b.start, $4::timestamptz)
+    AND p.last_updated < least(b.start + $3::interval, coalesce($5::timestamptz, 'infinity'))
+) c
+ORDER BY b.start`;
+
+/** Without `from`: the newest $5 buckets before $4, walking the index backward, returned oldest first.
+ * $1 asset id · $2 convert · $3 width · $4 to (exclusive, may be null) · $5 bucket count. */
+export const CANDLES_NEWEST_SQL = `
+WITH RECURSIVE bucket(start) AS (
+  (SELECT date_bin($3::interval, p.last_updated, timestamptz '2000-01-03T00:00:00Z')
+   FROM price_quote p
+   WHERE p.asset_id = $1 AND p.convert = $2 AND p.last_updated < coalesce($4::timestamptz, 'infinity')
+   ORDER BY p.last_updated DESC
+   LIMIT 1)
+  UNION ALL
+  SELECT date_bin($3::interval, earlier.last_updated, timestamptz '2000-01-03T00:00:00Z')
+  FROM bucket b
+  CROSS JOIN LATERAL (
+    SELECT p.last_updated
+    FROM price_quote p
+    WHERE p.asset_id = $1 AND p.convert = $2 AND p.last_updated < b.start
+    ORDER BY p.last_updated DESC
+    LIMIT 1
+  ) earlier
+)
+SELECT b.start, c.prices[1] AS open, c.high, c.low, c.prices[c.samples] AS close, c.samples
+FROM (SELECT start FROM bucket LIMIT $5) b
+CROSS JOIN LATERAL (
+  SELECT array_agg(p.price ORDER BY p.last_updated) AS prices,
+         max(p.price) AS high, min(p.price) AS low, count(*)::int AS samples
+  FROM price_quote p
+  WHERE p.asset_id = $1 AND p.convert = $2
+    AND p.last_updated >= b.start
+    AND p.last_updated < least(b.start + $3::interval, coalesce($4::timestamptz, 'infinity'))
+) c
+ORDER BY b.start`;
+
+export interface CandlesQuery {
+  assetId: number;
+  convert: string;
+  interval: CandleInterval;
+  from: Date | null;
+  to: Date | null;
+  limit: number;
+}
+
+export interface CandleRow {
+  start: Date;
+  /** numeric columns arrive as strings: converted to numbers only at the API edge. */
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  samples: number;
+}
+
+/** Candles ascending by start: the first `limit` from `from`, or the newest `limit` without it. */
+export function queryCandles(dataSource: DataSource, q: CandlesQuery): Promise<CandleRow[]> {
+  const width = BUCKET_WIDTH[q.interval];
+  return q.from
+    ? dataSource.query(CANDLES_FROM_SQL, [q.assetId, q.convert, width, q.from, q.to, q.limit])
+    : dataSource.query(CANDLES_NEWEST_SQL, [q.assetId, q.convert, width, q.to, q.limit]);
+}

@@ -1,0 +1,400 @@
+import { printSchema } from "graphql";
+import type { DataSource } from "typeorm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CANDLES_FROM_SQL, CANDLES_NEWEST_SQL } from "../src/graphql/queries/candles";
+import { createSchema } from "../src/graphql/schema";
+import { type Service, startService } from "../src/service";
+import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "./support/database";
+import { graphql } from "./support/service-process";
+
+/*
+ * BTC/USD: quote k (0 ≤ k < N) at T0 + 45 s · k, price (cents) 10000 + 100 · (k div 500) + 100 · (13k mod 37)
+ * + (k mod 100). T0 is a Thursday afternoon, so the series starts and ends mid-bucket for every width,
+ * minute buckets hold one or two quotes, and 20 days cover four Monday-based weeks. The same formula
+ * is computed here and in SQL; the expected candles come from TypeScript alone.
+ */
+const T0 = Date.UTC(2026, 0, 1, 13, 17, 20);
+const STEP = 45_000;
+const N = 38_400;
+const cents = (k: number) => 10_000 + 100 * Math.floor(k / 500) + 100 * ((13 * k) % 37) + (k % 100);
+const QUOTES = Array.from({ length: N }, (_, k) => ({ at: T0 + k * STEP, price: cents(k) / 100 }));
+const iso = (ms: number) => new Date(ms).toISOString();
+const atQuote = (k: number) => iso(T0 + k * STEP);
+
+const ORIGIN = Date.UTC(2000, 0, 3); // a Monday
+const WIDTH: Record<string, number> = {
+  MINUTE: 60_000,
+  FIVE_MINUTES: 5 * 60_000,
+  FIFTEEN_MINUTES: 15 * 60_000,
+  HOUR: 3_600_000,
+  FOUR_HOURS: 4 * 3_600_000,
+  DAY: 86_400_000,
+  WEEK: 7 * 86_400_000,
+};
+const INTERVALS = Object.keys(WIDTH);
+
+interface Candle {
+  start: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  samples: number;
+}
+
+/** The contract's candles, computed from the seeded quotes. */
+function expected(
+  interval: string,
+  { from, to, limit = 500 }: { from?: number; to?: number; limit?: number } = {},
+  quotes = QUOTES,
+): Candle[] {
+  const width = WIDTH[interval];
+  const buckets = new Map<number, Candle>();
+  for (const q of quotes) {
+    if ((from !== undefined && q.at < from) || (to !== undefined && q.at >= to)) continue;
+    const start = ORIGIN + Math.floor((q.at - ORIGIN) / width) * width;
+    const candle = buckets.get(start);
+    if (!candle) {
+      buckets.set(start, { start: iso(start), open: q.price, high: q.price, low: q.price, close: q.price, samples: 1 });
+    } else {
+      candle.high = Math.max(candle.high, q.price);
+      candle.low = Math.min(candle.low, q.price);
+      candle.close = q.price;
+      candle.samples += 1;
+    }
+  }
+  const all = [...buckets.entries()].sort(([a], [b]) => a - b).map(([, candle]) => candle);
+  return from === undefined ? all.slice(-limit) : all.slice(0, limit);
+}
+
+async function seed(ds: DataSource): Promise<void> {
+  await ds.query(`
+    INSERT INTO asset (cmc_id, symbol, name, slug, rank, tracked) VALUES
+      (1, 'BTC', 'Bitcoin', 'bitcoin', 1, true),
+      (1027, 'ETH', 'Ethereum', 'ethereum', 2, true),
+      (30938, 'BTC', 'Satoshi Pumpomoto', 'satoshi-pumpomoto', NULL, false),
+      (5426, 'SOL', 'Solana', 'solana', 5, false)`);
+  await ds.query(
+    `INSERT INTO price_quote (asset_id, convert, price, last_updated)
+     SELECT a.id, 'USD', (10000 + 100 * (k / 500) + 100 * ((13 * k) % 37) + k % 100) / 100.0,
+            $1::timestamptz + k * interval '45 seconds'
+     FROM asset a CROSS JOIN generate_series(0, $2 - 1) k WHERE a.cmc_id = 1`,
+    [iso(T0), N],
+  );
+  // Other currencies, assets and namesakes must never leak into BTC/USD.
+  await ds.query(
+    `INSERT INTO price_quote (asset_id, convert, price, last_updated)
+     SELECT a.id, 'EUR', 900 + k, $1::timestamptz + k * interval '45 seconds'
+     FROM asset a CROSS JOIN generate_series(0, 9) k WHERE a.cmc_id = 1
+     UNION ALL
+     SELECT a.id, 'USD', 1 + k, $1::timestamptz + k * interval '45 seconds'
+     FROM asset a CROSS JOIN generate_series(0, 99) k WHERE a.cmc_id IN (1027, 30938)`,
+    [iso(T0)],
+  );
+  await ds.query("ANALYZE price_quote");
+}
+
+const CANDLES = `query($symbol: String!, $interval: CandleInterval!, $convert: String, $from: DateTimeISO,
+    $to: DateTimeISO, $limit: Int) {
+  candles(symbol: $symbol, interval: $interval, convert: $convert, from: $from, to: $to, limit: $limit) {
+    start open high low close samples } }`;
+
+describe("candles and Asset.candles", () => {
+  let db: TestDatabase;
+  let service: Service;
+  let url: string;
+
+  async function candles(variables: Record<string, unknown>): Promise<Candle[]> {
+    const { body } = await graphql(url, CANDLES, { symbol: "BTC", ...variables });
+    expect(body.errors).toBeUndefined();
+    return body.data.candles;
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    service = await startService(testConfig(db, { CONVERT: "USD,EUR" }), quietLogger, { schedule: false });
+    url = service.url;
+    await seed(service.database.dataSource);
+  });
+  afterAll(async () => {
+    await service?.stop();
+    await db?.drop();
+  });
+
+  it("seeded the quotes the expectations are computed from", async () => {
+    const [row] = await service.database.dataSource.query(
+      `SELECT count(*)::int AS n, sum(price * 100)::bigint::text AS total, min(last_updated) AS first, max(last_updated) AS last
+       FROM price_quote q JOIN asset a ON a.id = q.asset_id WHERE a.cmc_id = 1 AND q.convert = 'USD'`,
+    );
+    expect(row.n).toBe(N);
+    expect(row.total).toBe(String(QUOTES.reduce((sum, _, k) => sum + cents(k), 0)));
+    expect([row.first.getTime(), row.last.getTime()]).toEqual([T0, T0 + (N - 1) * STEP]);
+  });
+
+  it("has the contract's SDL", async () => {
+    const sdl = printSchema(await createSchema()).replace(/\s*""".*?"""/gs, "");
+    const args = (list: string) =>
+      list
+        .trim()
+        .split(/\s*\n\s*/)
+        .sort();
+    const query = sdl.match(/type Query \{[\s\S]*?\n\}/)?.[0] ?? "";
+    const top = query.match(/\n {2}candles\(([^)]*)\): (\S+)/);
+    expect(top?.[2]).toBe("[Candle!]!");
+    expect(args(top?.[1] ?? "")).toEqual(
+      [
+        "symbol: String!",
+        "interval: CandleInterval!",
+        'convert: String = "USD"',
+        "from: DateTimeISO",
+        "to: DateTimeISO",
+        "limit: Int = 500",
+      ].sort(),
+    );
+    const asset = sdl.match(/type Asset \{[\s\S]*?\n\}/)?.[0] ?? "";
+    const nested = asset.match(/\n {2}candles\(([^)]*)\): (\S+)/);
+    expect(nested?.[2]).toBe("[Candle!]!");
+    expect(args(nested?.[1] ?? "")).toEqual(args(top?.[1] ?? "").filter((a) => !a.startsWith("symbol")));
+    expect(sdl).toContain(
+      "type Candle {\n  start: DateTimeISO!\n  open: Float!\n  high: Float!\n  low: Float!\n  close: Float!\n  samples: Int!\n}",
+    );
+    expect(sdl).toContain(
+      "enum CandleInterval {\n  MINUTE\n  FIVE_MINUTES\n  FIFTEEN_MINUTES\n  HOUR\n  FOUR_HOURS\n  DAY\n  WEEK\n}",
+    );
+  });
+
+  it.each(INTERVALS)(
+    "%s: the newest 500 buckets by default, ascending, as computed from the quotes",
+    async (interval) => {
+      const got = await candles({ interval });
+      const want = expected(interval);
+      expect(got).toEqual(want);
+      expect(got.at(-1)?.start).toBe(want.at(-1)?.start);
+      // The newest bucket is the one holding the last quote.
+      expect(Date.parse(got.at(-1)?.start ?? "")).toBeLessThanOrEqual(T0 + (N - 1) * STEP);
+      expect(Date.parse(got.at(-1)?.start ?? "") + WIDTH[interval]).toBeGreaterThan(T0 + (N - 1) * STEP);
+    },
+  );
+
+  it.each(INTERVALS)("%s: the first 1000 buckets from `from`, ascending", async (interval) => {
+    const got = await candles({ interval, from: iso(T0), limit: 1000 });
+    expect(got).toEqual(expected(interval, { from: T0, limit: 1000 }));
+    expect(got[0].open).toBe(QUOTES[0].price);
+  });
+
+  it("starts days at 00:00 UTC and weeks on Monday 00:00 UTC", async () => {
+    const weeks = await candles({ interval: "WEEK" });
+    expect(weeks.map((c) => c.start)).toEqual([
+      "2025-12-29T00:00:00.000Z",
+      "2026-01-05T00:00:00.000Z",
+      "2026-01-12T00:00:00.000Z",
+      "2026-01-19T00:00:00.000Z",
+    ]);
+    for (const week of weeks) expect(new Date(week.start).getUTCDay()).toBe(1);
+    expect(weeks.reduce((sum, c) => sum + c.samples, 0)).toBe(N);
+    // A full week of quotes every 45 s: 13,440 samples.
+    expect(weeks[1].samples).toBe(13_440);
+    const days = await candles({ interval: "DAY" });
+    expect(days[0].start).toBe("2026-01-01T00:00:00.000Z");
+    expect(days).toHaveLength(21);
+    for (const day of days) expect(day.start).toMatch(/T00:00:00\.000Z$/);
+    expect(days[1]).toMatchObject({ start: "2026-01-02T00:00:00.000Z", samples: 1920 });
+  });
+
+  it("counts only quotes in from ≤ lastUpdated < to: at `from` included, at `to` excluded", async () => {
+    // One quote exactly at from, none up to to, which is exactly the next quote's time.
+    const one = await candles({ interval: "MINUTE", from: atQuote(1000), to: atQuote(1001) });
+    expect(one).toEqual([
+      {
+        start: iso(Math.floor(QUOTES[1000].at / 60_000) * 60_000),
+        open: QUOTES[1000].price,
+        high: QUOTES[1000].price,
+        low: QUOTES[1000].price,
+        close: QUOTES[1000].price,
+        samples: 1,
+      },
+    ]);
+    expect(await candles({ interval: "MINUTE", from: iso(QUOTES[1000].at + 1), to: atQuote(1001) })).toEqual([]);
+    // Buckets cut by the range keep their aligned start but aggregate only the quotes inside it.
+    for (const interval of ["HOUR", "DAY"]) {
+      const from = QUOTES[1234].at;
+      const to = QUOTES[5678].at;
+      const got = await candles({ interval, from: iso(from), to: iso(to) });
+      expect(got).toEqual(expected(interval, { from, to }));
+      expect(Date.parse(got[0].start)).toBeLessThan(from);
+      expect(got.reduce((sum, c) => sum + c.samples, 0)).toBe(5678 - 1234);
+    }
+  });
+
+  it("returns the newest `limit` buckets before `to` when `from` is absent", async () => {
+    const to = QUOTES[20_000].at;
+    for (const [interval, limit] of [
+      ["MINUTE", 3],
+      ["FIVE_MINUTES", 7],
+      ["FOUR_HOURS", 5],
+      ["DAY", 2],
+    ] as const) {
+      const got = await candles({ interval, to: iso(to), limit });
+      expect(got).toHaveLength(limit);
+      expect(got).toEqual(expected(interval, { to, limit }));
+    }
+    expect(await candles({ interval: "HOUR", limit: 1 })).toEqual(expected("HOUR", { limit: 1 }));
+    expect(await candles({ interval: "WEEK", limit: 1000 })).toHaveLength(4);
+  });
+
+  it("skips empty buckets: a gap costs neither a bucket nor a place within limit", async () => {
+    // SOL holds only these: 13:17:20, two in minute 13:18, 13:27:50, 13:28:35, then 14:32:20.
+    const sparse = [0, 1, 2, 14, 15, 100].map((k) => QUOTES[k]);
+    await service.database.dataSource.query(
+      `INSERT INTO price_quote (asset_id, convert, price, last_updated)
+       SELECT a.id, 'USD', g.price, g.at FROM asset a
+       CROSS JOIN unnest($1::timestamptz[], $2::numeric[]) AS g(at, price) WHERE a.cmc_id = 5426`,
+      [sparse.map((q) => iso(q.at)), sparse.map((q) => q.price)],
+    );
+    for (const interval of ["MINUTE", "FIVE_MINUTES", "HOUR"]) {
+      const from = sparse[0].at;
+      const first = await candles({ symbol: "sol", interval, from: iso(from), limit: 2 });
+      expect(first).toEqual(expected(interval, { from, limit: 2 }, sparse));
+      const newest = await candles({ symbol: "SOL", interval, limit: 2 });
+      expect(newest).toEqual(expected(interval, { limit: 2 }, sparse));
+      expect(newest).toHaveLength(2);
+    }
+    expect((await candles({ symbol: "SOL", interval: "MINUTE", limit: 1000 })).map((c) => c.samples)).toEqual([
+      1, 2, 1, 1, 1,
+    ]);
+  });
+
+  it("reads the currency asked for and the asset a symbol means; nothing stored means no candles", async () => {
+    const eur = await candles({ interval: "HOUR", convert: "eur" });
+    expect(eur).toEqual([
+      { start: "2026-01-01T13:00:00.000Z", open: 900, high: 909, low: 900, close: 909, samples: 10 },
+    ]);
+    const eth = await candles({ symbol: "eth", interval: "DAY" });
+    expect(eth).toEqual([{ start: "2026-01-01T00:00:00.000Z", open: 1, high: 100, low: 1, close: 100, samples: 100 }]);
+    await service.database.dataSource.query(
+      `INSERT INTO asset (cmc_id, symbol, name, slug, tracked) VALUES (74, 'DOGE', 'Dogecoin', 'dogecoin', true)`,
+    );
+    expect(await candles({ symbol: "DOGE", interval: "MINUTE" })).toEqual([]);
+  });
+
+  it("nests candles under an asset, with every argument", async () => {
+    const { body } = await graphql(
+      url,
+      `query($from: DateTimeISO, $to: DateTimeISO) { asset(symbol: "btc") { symbol
+        newest: candles(interval: WEEK) { start samples }
+        ranged: candles(interval: FIFTEEN_MINUTES, convert: "USD", from: $from, to: $to, limit: 4) {
+          start open high low close samples }
+        eur: candles(interval: DAY, convert: "EUR") { start close } } }`,
+      { from: atQuote(100), to: atQuote(200) },
+    );
+    expect(body.errors).toBeUndefined();
+    expect(body.data.asset.newest).toEqual(expected("WEEK").map(({ start, samples }) => ({ start, samples })));
+    expect(body.data.asset.ranged).toEqual(
+      expected("FIFTEEN_MINUTES", { from: QUOTES[100].at, to: QUOTES[200].at, limit: 4 }),
+    );
+    expect(body.data.asset.eur).toEqual([{ start: "2026-01-01T00:00:00.000Z", close: 909 }]);
+  });
+
+  it.each([
+    [{ limit: 0 }, "limit must be a whole number from 1 to 1000; got 0"],
+    [{ limit: 1001 }, "limit must be a whole number from 1 to 1000; got 1001"],
+    [{ from: atQuote(20), to: atQuote(10) }, "from must be earlier than to"],
+    [{ from: atQuote(20), to: atQuote(20) }, "send a from before to, or leave either out"],
+    [{ symbol: "NOPE" }, 'unknown symbol "NOPE"'],
+    [{ convert: "JPY" }, 'convert "JPY" is not collected by this service; use one of USD, EUR'],
+  ])("refuses %j with BAD_USER_INPUT and says what to send", async (variables, message) => {
+    const { body } = await graphql(url, CANDLES, { symbol: "BTC", interval: "HOUR", ...variables });
+    expect(body.errors?.[0].extensions.code).toBe("BAD_USER_INPUT");
+    expect(body.errors?.[0].message).toContain(message);
+    if ("symbol" in variables) return;
+    const nested = await graphql(
+      url,
+      `query($interval: CandleInterval!, $convert: String, $from: DateTimeISO, $to: DateTimeISO, $limit: Int) {
+        asset(symbol: "BTC") { candles(interval: $interval, convert: $convert, from: $from, to: $to, limit: $limit) {
+          start } } }`,
+      { interval: "HOUR", ...variables },
+    );
+    expect(nested.body.errors?.[0].extensions.code).toBe("BAD_USER_INPUT");
+    expect(nested.body.errors?.[0].message).toContain(message);
+  });
+});
+
+describe("candle SQL", () => {
+  let db: TestDatabase;
+  let service: Service;
+  let ds: DataSource;
+  let assetId: number;
+
+  /** Rows read from price_quote by every scan of the plan, over all its loops. */
+  function rowsRead(node: Record<string, any>): number {
+    const own = node["Relation Name"] === "price_quote" ? node["Actual Rows"] * node["Actual Loops"] : 0;
+    return own + (node.Plans ?? []).reduce((sum: number, child: Record<string, any>) => sum + rowsRead(child), 0);
+  }
+
+  async function explain(sql: string, params: unknown[]): Promise<{ text: string; read: number; rows: number }> {
+    const rows: { "QUERY PLAN": string }[] = await ds.query(`EXPLAIN ${sql}`, params);
+    const [{ "QUERY PLAN": analyzed }] = await ds.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params);
+    return {
+      text: rows.map((r) => r["QUERY PLAN"]).join("\n"),
+      read: rowsRead(analyzed[0].Plan),
+      rows: analyzed[0].Plan["Actual Rows"],
+    };
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    service = await startService(testConfig(db), quietLogger, { schedule: false });
+    ds = service.database.dataSource;
+    // 20 assets × 2,000 minutes = 40,000 quotes.
+    await ds.query(
+      `INSERT INTO asset (cmc_id, symbol, name, slug, tracked) SELECT g, 'C' || g, 'Coin ' || g, 'coin-' || g, true FROM generate_series(1000, 1019) g`,
+    );
+    await ds.query(`
+      INSERT INTO price_quote (asset_id, convert, price, last_updated)
+      SELECT a.id, 'USD', 100 + m, timestamptz '2026-01-01' + m * interval '1 minute'
+      FROM asset a CROSS JOIN generate_series(1, 2000) m`);
+    await ds.query("ANALYZE price_quote");
+    [{ id: assetId }] = await ds.query(`SELECT id FROM asset WHERE cmc_id = 1007`);
+  });
+  afterAll(async () => {
+    await service?.stop();
+    await db?.drop();
+  });
+
+  it("finds the newest buckets walking the unique index backward, reading only their quotes", async () => {
+    const { text, read, rows } = await explain(CANDLES_NEWEST_SQL, [assetId, "USD", "1 hour", null, 5]);
+    expect(text).toMatch(/Index (Only )?Scan Backward using price_quote_asset_convert_time_key/);
+    expect(text).not.toMatch(/Seq Scan on price_quote/);
+    expect(rows).toBe(5);
+    // 5 hourly buckets hold 300 quotes (+ the newest one, minute 2000, alone in its hour); plus one probe
+    // per bucket. Aggregating all 2,000 quotes of the asset (or 40,000 of the table) would show here.
+    expect(read).toBeLessThan(400);
+  });
+
+  it("walks forward from `from` the same way", async () => {
+    const { text, read, rows } = await explain(CANDLES_FROM_SQL, [
+      assetId,
+      "USD",
+      "15 minutes",
+      "2026-01-01T03:07:00Z",
+      null,
+      4,
+    ]);
+    expect(text).toContain("price_quote_asset_convert_time_key");
+    expect(text).not.toMatch(/Seq Scan on price_quote/);
+    expect(rows).toBe(4);
+    expect(read).toBeLessThan(100);
+  });
+
+  it("stays on the index for wide buckets and long ranges", async () => {
+    for (const [sql, params] of [
+      [CANDLES_NEWEST_SQL, [assetId, "USD", "168 hours", "2026-01-02T00:00:00Z", 1000]],
+      [CANDLES_FROM_SQL, [assetId, "USD", "24 hours", "2025-12-01T00:00:00Z", "2026-02-01T00:00:00Z", 1000]],
+      [CANDLES_FROM_SQL, [assetId, "USD", "1 minute", "2025-12-01T00:00:00Z", null, 1000]],
+    ] as const) {
+      const { text } = await explain(sql, [...params]);
+      expect(text).toContain("price_quote_asset_convert_time_key");
+      expect(text).not.toMatch(/Seq Scan on price_quote/);
+    }
+  });
+});
