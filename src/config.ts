@@ -70,6 +70,8 @@ export interface Config {
   /** A user-set cron expression; undefined means "derive one from the credit budget". */
   ingestCron: string | undefined;
   adminToken: Secret | undefined;
+  /** Upper bound for a clean stop on SIGTERM/SIGINT; past it the process exits with code 1. */
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -198,6 +200,7 @@ const envSchema = z.object({
     blankToUndefined,
     z.string().min(16, { message: "must be at least 16 characters long" }).optional(),
   ),
+  SHUTDOWN_TIMEOUT_MS: integer(1000, 600_000, "must be a whole number of milliseconds from 1000 to 600000"),
   QUOTEGRAPH_SOURCE: z.preprocess(
     blankToUndefined,
     z.enum(["simulator"], { message: "is set by `npm run demo` only and must be simulator" }).optional(),
@@ -284,6 +287,7 @@ export function loadConfig(env: Env = readEnv()): Config {
     converts: e.CONVERT ?? ["USD"],
     ingestCron: e.INGEST_CRON,
     adminToken: e.ADMIN_TOKEN === undefined ? undefined : new Secret(e.ADMIN_TOKEN),
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS ?? 10_000,
   };
 }
 

