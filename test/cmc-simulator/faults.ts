@@ -1,0 +1,151 @@
+import { STATUS_CODES } from "node:http";
+import {
+  CMC_ERROR_MESSAGES,
+  errorResponse,
+  htmlResponse,
+  type Outcome,
+  type SimResponse,
+  type SuccessMeta,
+  successResponse,
+} from "./responses";
+
+/** Faults hit data endpoints only, unless `includeKeyInfo` says `/v1/key/info` fails too. */
+interface FaultScope {
+  includeKeyInfo?: boolean;
+}
+
+export type Fault = FaultScope &
+  (
+    | {
+        kind: "http-error";
+        httpStatus: 400 | 401 | 402 | 403 | 429 | 500 | 502 | 503;
+        errorCode: number | null;
+        message?: string;
+      }
+    | { kind: "malformed-json" }
+    | { kind: "non-json" }
+    | { kind: "hang" }
+    | { kind: "missing-data" }
+    | { kind: "error-code-on-200"; errorCode: number; message: string }
+    | { kind: "string-numbers" }
+    | { kind: "null-price"; cmcId: number }
+  );
+
+type HttpErrorFault = Extract<Fault, { kind: "http-error" }>;
+
+const httpError = (httpStatus: HttpErrorFault["httpStatus"], errorCode: number): HttpErrorFault => ({
+  kind: "http-error",
+  httpStatus,
+  errorCode,
+  message: CMC_ERROR_MESSAGES[errorCode],
+});
+
+/** Ready-made faults with CMC's own status codes, error codes and messages. */
+export const faults = {
+  invalidKey: httpError(401, 1001),
+  missingKey: httpError(401, 1002),
+  paymentRequired: httpError(402, 1003),
+  paymentExpired: httpError(402, 1004),
+  keyRequired: httpError(403, 1005),
+  planNotAuthorized: httpError(403, 1006),
+  keyDisabled: httpError(403, 1007),
+  minuteRateLimit: httpError(429, 1008),
+  dailyLimit: httpError(429, 1009),
+  monthlyLimit: httpError(429, 1010),
+  ipRateLimit: httpError(429, 1011),
+  serverError: httpError(500, 500),
+  malformedJson: { kind: "malformed-json" },
+  nonJson: { kind: "non-json" },
+  hang: { kind: "hang" },
+  missingData: { kind: "missing-data" },
+  stringNumbers: { kind: "string-numbers" },
+  nullPrice: (cmcId: number): Fault => ({ kind: "null-price", cmcId }),
+} satisfies Record<string, Fault | ((cmcId: number) => Fault)>;
+
+/** The fault queue (`failNext`) in front of the persistent fault (`setFault`). */
+export class FaultSwitches {
+  readonly #queue: { fault: Fault; remaining: number }[] = [];
+  #persistent: Fault | undefined;
+
+  failNext(fault: Fault, times: number): void {
+    if (!Number.isInteger(times) || times < 1) throw new RangeError(`times must be a positive integer, got ${times}`);
+    this.#queue.push({ fault, remaining: times });
+  }
+
+  set(fault: Fault | undefined): void {
+    this.#persistent = fault;
+  }
+
+  /** The fault for this request, consuming one use of a queued one. */
+  take(keyInfo: boolean): Fault | undefined {
+    const applies = (fault: Fault) => !keyInfo || fault.includeKeyInfo === true;
+    const index = this.#queue.findIndex((entry) => applies(entry.fault));
+    if (index >= 0) {
+      const entry = this.#queue[index];
+      entry.remaining--;
+      if (entry.remaining === 0) this.#queue.splice(index, 1);
+      return entry.fault;
+    }
+    return this.#persistent && applies(this.#persistent) ? this.#persistent : undefined;
+  }
+}
+
+/** What a CDN or proxy in front of CMC might send with a 200. */
+const PROXY_PAGE =
+  "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>" +
+  "<body><center><h1>502 Bad Gateway</h1></center><hr><center>cloudflare</center></body></html>";
+
+/** Faults that answer instead of CMC's logic, before key checks; "hang" means never answering. */
+export function preemptiveResponse(fault: Fault, timestamp: Date): SimResponse | "hang" | undefined {
+  switch (fault.kind) {
+    case "http-error": {
+      const known = CMC_ERROR_MESSAGES[fault.errorCode ?? fault.httpStatus] ?? STATUS_CODES[fault.httpStatus] ?? "";
+      return errorResponse(fault.httpStatus, fault.errorCode, fault.message ?? known, timestamp);
+    }
+    case "error-code-on-200":
+      return errorResponse(200, fault.errorCode, fault.message, timestamp);
+    case "non-json":
+      return htmlResponse(200, PROXY_PAGE);
+    case "hang":
+      return "hang";
+    default:
+      return undefined;
+  }
+}
+
+/** Faults that spoil a successful answer. The call is still charged: CMC charges every 200. */
+export function successWithFault(fault: Fault | undefined, outcome: Outcome, meta: SuccessMeta): SimResponse {
+  switch (fault?.kind) {
+    case "missing-data":
+      return successResponse(undefined, outcome.credits, meta);
+    case "string-numbers":
+      return successResponse(stringifyQuoteNumbers(outcome.data), outcome.credits, meta);
+    case "malformed-json": {
+      const response = successResponse(outcome.data, outcome.credits, meta);
+      return { ...response, body: response.body.slice(0, Math.floor(response.body.length / 2)), errorCode: null };
+    }
+    default:
+      return successResponse(outcome.data, outcome.credits, meta);
+  }
+}
+
+/** Imitates the OpenAPI examples, where every number inside `quote` is a string. */
+function stringifyQuoteNumbers(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stringifyQuoteNumbers);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, member]) => [
+      key,
+      key === "quote"
+        ? mapValues(member, (currency) => mapValues(currency, numberToString))
+        : stringifyQuoteNumbers(member),
+    ]),
+  );
+}
+
+function mapValues(value: unknown, map: (member: unknown) => unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).map(([key, member]) => [key, map(member)]));
+}
+
+const numberToString = (value: unknown) => (typeof value === "number" ? String(value) : value);

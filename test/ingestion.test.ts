@@ -1,0 +1,313 @@
+import { Client } from "pg";
+import type { DataSource } from "typeorm";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { QuoteFeed } from "../src/graphql/quote-feed";
+import type { Ingestion } from "../src/ingestion/ingestion";
+import { Metrics } from "../src/metrics";
+import { type CmcSimulator, faults, startCmcSimulator } from "./cmc-simulator/server";
+import { createTestDatabase, openMigrated, quietLogger, type TestDatabase } from "./support/database";
+import { cutDatabase, quoteCalls, simulatorIngestion } from "./support/ingestion";
+
+describe("ingestion against the CMC simulator", () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  let sim: CmcSimulator;
+  const started: Ingestion[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ds = (await openMigrated(db)).dataSource;
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+  beforeEach(async () => {
+    await ds.query(
+      "TRUNCATE price_quote, ingestion_run, ingestion_claim, service_meta, asset RESTART IDENTITY CASCADE",
+    );
+    sim = await startCmcSimulator({ manualClock: true, rateLimitPerMinute: 0, syntheticCoins: 200 });
+  });
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((i) => i.stop()));
+    await sim.close();
+  });
+
+  function make(env: Record<string, string> = {}, extra = {}) {
+    const made = simulatorIngestion(sim, ds, env, extra);
+    started.push(made.ingestion);
+    return made;
+  }
+
+  it("seeds TRACKED_SYMBOLS through /map once, fetches by id, and stores one transaction of quotes", async () => {
+    const { ingestion } = make({ CONVERT: "USD,EUR" });
+    await ingestion.prepare();
+    const { run } = await ingestion.runNow();
+    expect(run).toMatchObject({
+      status: "SUCCEEDED",
+      quotesFetched: 4,
+      quotesInserted: 4,
+      quotesSkipped: 0,
+      creditsUsed: 2,
+    });
+    const assets = await ds.query(`SELECT cmc_id, symbol, tracked FROM asset ORDER BY cmc_id`);
+    expect(assets).toEqual([
+      { cmc_id: 1, symbol: "BTC", tracked: true },
+      { cmc_id: 1027, symbol: "ETH", tracked: true },
+    ]);
+    expect(sim.calls.map((c) => c.path)).toEqual(["/v1/cryptocurrency/map", "/v2/cryptocurrency/quotes/latest"]);
+    const [quotes] = quoteCalls(sim);
+    expect(quotes.query).toMatchObject({ id: "1,1027", convert: "USD,EUR", skip_invalid: "true" });
+    expect(quotes.query.symbol).toBeUndefined();
+    expect(quotes.apiKey).toBe("sim-key");
+    const rows = await ds.query(
+      `SELECT a.symbol, q.convert, q.price::text, q.last_updated FROM price_quote q JOIN asset a ON a.id = q.asset_id ORDER BY 1, 2`,
+    );
+    expect(rows.map((r: { symbol: string; convert: string }) => `${r.symbol}/${r.convert}`)).toEqual([
+      "BTC/EUR",
+      "BTC/USD",
+      "ETH/EUR",
+      "ETH/USD",
+    ]);
+    for (const row of rows) expect(row.last_updated.toISOString()).toBe(sim.now().toISOString());
+
+    await ingestion.runNow();
+    expect(sim.calls.filter((c) => c.path === "/v1/cryptocurrency/map")).toHaveLength(1);
+  });
+
+  it("stores nothing new when the same CMC minute is ingested twice, and the next minute's quotes when it turns", async () => {
+    const { ingestion } = make();
+    await ingestion.prepare();
+    expect((await ingestion.runNow()).run.quotesInserted).toBe(2);
+    const again = (await ingestion.runNow()).run;
+    expect(again).toMatchObject({ status: "SUCCEEDED", quotesFetched: 2, quotesInserted: 0, quotesSkipped: 2 });
+    sim.advanceMinute();
+    expect((await ingestion.runNow()).run.quotesInserted).toBe(2);
+    const [{ count }] = await ds.query(`SELECT count(*)::int AS count FROM price_quote`);
+    expect(count).toBe(4);
+  });
+
+  it("announces new quotes with NOTIFY after the commit", async () => {
+    const listener = new Client({ connectionString: db.url });
+    await listener.connect();
+    await listener.query("LISTEN quotegraph_quote_added");
+    const notified = new Promise<{ channel: string; payload?: string }>((resolve) =>
+      listener.once("notification", resolve),
+    );
+    const { ingestion } = make();
+    await ingestion.prepare();
+    await ingestion.runNow();
+    const message = await notified;
+    await listener.end();
+    const [{ max }] = await ds.query(`SELECT max(id)::text AS max FROM price_quote`);
+    expect(JSON.parse(message.payload ?? "")).toEqual({ count: 2, maxId: max });
+  });
+
+  it.each([
+    ["invalid key (401/1001)", faults.invalidKey, "CMC_1001"],
+    ["missing key (401/1002)", faults.missingKey, "CMC_1002"],
+    ["payment required (402/1003)", faults.paymentRequired, "CMC_1003"],
+    ["plan not authorized (403/1006)", faults.planNotAuthorized, "CMC_1006"],
+    ["key disabled (403/1007)", faults.keyDisabled, "CMC_1007"],
+  ])("disables ingestion on %s, without retrying, and keeps serving state", async (_name, fault, code) => {
+    const { ingestion } = make();
+    await ingestion.prepare();
+    await ingestion.runNow();
+    sim.setFault(fault);
+    const before = sim.calls.length;
+    const { run, action } = await ingestion.runNow();
+    expect(run).toMatchObject({ status: "FAILED", errorCode: code, quotesInserted: 0 });
+    expect(action.kind).toBe("disable");
+    expect(sim.calls.length - before).toBe(1);
+    expect(ingestion.state()).toMatchObject({ enabled: false, nextRunAt: null });
+  });
+
+  it("backs off on the per-minute limit (429/1008) until the next minute, then retries only what is missing", async () => {
+    const { ingestion, waits } = make({ TRACKED_SYMBOLS: "BTC,ETH" });
+    await ingestion.prepare();
+    await ingestion.runNow();
+    sim.advanceMinute();
+    sim.failNext(faults.minuteRateLimit, 1);
+    const { run } = await ingestion.runNow();
+    expect(run).toMatchObject({ status: "SUCCEEDED", quotesInserted: 2 });
+    expect(waits).toHaveLength(1);
+    // At least until CMC's minute window resets, plus jitter.
+    const untilNextMinute = 60_000 - (Date.now() % 60_000);
+    expect(waits[0]).toBeGreaterThanOrEqual(Math.min(untilNextMinute, 1_000));
+    expect(waits[0]).toBeLessThanOrEqual(65_000);
+    expect(
+      quoteCalls(sim)
+        .slice(-2)
+        .map((c) => c.errorCode),
+    ).toEqual([1008, 0]);
+  });
+
+  it("gives up after three rate-limited attempts (1011) and records the run FAILED, ingestion still enabled", async () => {
+    const { ingestion, waits } = make();
+    await ingestion.prepare();
+    await ingestion.runNow();
+    sim.failNext(faults.ipRateLimit, 5);
+    const { run, action } = await ingestion.runNow();
+    expect(run).toMatchObject({ status: "FAILED", errorCode: "CMC_1011" });
+    expect(waits).toHaveLength(2);
+    expect(action.kind).toBe("continue");
+    expect(ingestion.state().enabled).toBe(true);
+  });
+
+  it.each([
+    ["daily (1009)", faults.dailyLimit, "CMC_1009"],
+    ["monthly (1010)", faults.monthlyLimit, "CMC_1010"],
+  ])("pauses until the %s credits reset", async (_name, fault, code) => {
+    const { ingestion } = make();
+    await ingestion.prepare();
+    await ingestion.runNow();
+    sim.setFault(fault);
+    const { run, action } = await ingestion.runNow();
+    expect(run).toMatchObject({ status: "FAILED", errorCode: code });
+    expect(action.kind).toBe("pause");
+    const until = (action as { until: Date }).until;
+    expect(until.getTime()).toBeGreaterThan(Date.now());
+    expect(ingestion.state()).toMatchObject({ enabled: true, nextRunAt: until });
+  });
+
+  it.each([
+    ["a server error (500)", faults.serverError, "CMC_500"],
+    ["truncated JSON", faults.malformedJson, "CMC_MALFORMED"],
+    ["an HTML page", faults.nonJson, "CMC_MALFORMED"],
+    ["a response without data", faults.missingData, "CMC_MALFORMED"],
+  ])("records %s as FAILED and stays scheduled for the next tick", async (_name, fault, code) => {
+    const { ingestion } = make();
+    await ingestion.prepare();
+    await ingestion.runNow();
+    sim.failNext(fault, 1);
+    const { run, action } = await ingestion.runNow();
+    expect(run).toMatchObject({ status: "FAILED", quotesInserted: 0 });
+    expect(run.errorCode).toBe(code);
+    expect(action.kind).toBe("continue");
+    expect(ingestion.state().enabled).toBe(true);
+  });
+
+  it("times out a CMC request that never answers", async () => {
+    const { ingestion } = make({}, { cmcTimeoutMs: 300 });
+    await ingestion.prepare();
+    await ingestion.runNow();
+    sim.failNext(faults.hang, 1);
+    const { run } = await ingestion.runNow();
+    expect(run).toMatchObject({ status: "FAILED", errorCode: "CMC_TIMEOUT" });
+    expect(run.errorMessage).toContain("300 ms");
+  });
+
+  it("understands payload quirks: an inactive coin's null price is skipped, numbers sent as strings are stored exactly", async () => {
+    const { ingestion } = make();
+    await ingestion.prepare();
+    await ingestion.runNow();
+    sim.advanceMinute();
+    sim.failNext(faults.nullPrice(1027), 1);
+    const nullPrice = (await ingestion.runNow()).run;
+    expect(nullPrice).toMatchObject({ status: "SUCCEEDED", quotesInserted: 1, quotesSkipped: 1 });
+    sim.advanceMinute();
+    sim.failNext(faults.stringNumbers, 1);
+    expect((await ingestion.runNow()).run).toMatchObject({ status: "SUCCEEDED", quotesInserted: 2 });
+    const [row] = await ds.query(`SELECT price::text AS price FROM price_quote ORDER BY id DESC LIMIT 1`);
+    expect(row.price).toMatch(/^\d+(\.\d+)?$/);
+  });
+
+  it("never overlaps runs in a process: a run asked for during a slow CMC response is recorded SKIPPED", async () => {
+    const { ingestion } = make();
+    await ingestion.prepare();
+    await ingestion.runNow();
+    sim.setDelay(300);
+    const slow = ingestion.runNow();
+    const overlapping = await ingestion.runNow();
+    expect(overlapping.run).toMatchObject({ status: "SKIPPED", errorMessage: "the previous run is still in progress" });
+    expect((await slow).run.status).toBe("SUCCEEDED");
+    expect(quoteCalls(sim)).toHaveLength(2);
+  });
+
+  it("keeps fetched quotes while the database is down and stores every one when it is back", async () => {
+    let cut: { restore(): Promise<void> } | undefined;
+    const { ingestion } = make(
+      {},
+      {
+        // Cuts the database after CMC has answered: the write is what fails.
+        fetch: async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+          const response = await fetch(input, init);
+          if (String(input).includes("quotes/latest") && !cut) cut = await cutDatabase(db);
+          return response;
+        },
+      },
+    );
+    const metrics = new Metrics({ ingestion, dataSource: ds, feed: new QuoteFeed(ds, quietLogger) });
+    await ingestion.prepare();
+    const { run } = await ingestion.runNow();
+    expect(run.status).toBe("RUNNING");
+    expect(ingestion.buffer.size).toBe(2);
+    expect(await metrics.registry.metrics()).toContain("quotegraph_buffered_quotes 2");
+    await cut?.restore();
+    sim.advanceMinute();
+    const next = await ingestion.runNow();
+    expect(next.run.quotesInserted).toBe(2);
+    expect(ingestion.buffer.size).toBe(0);
+    const [{ count }] = await ds.query(`SELECT count(*)::int AS count FROM price_quote`);
+    expect(count).toBe(4);
+    const [first] = await ds.query(`SELECT status, quotes_inserted FROM ingestion_run WHERE id = $1`, [run.id]);
+    expect(first).toEqual({ status: "SUCCEEDED", quotes_inserted: 2 });
+  });
+
+  it("refuses to add mock prices to a database that holds another source's prices", async () => {
+    const { ingestion } = make();
+    await ingestion.prepare();
+    const other = make({ QUOTEGRAPH_SOURCE: "", CMC_BASE_URL: "https://pro-api.coinmarketcap.com" }).ingestion;
+    await expect(other.prepare()).rejects.toThrow(
+      "this database holds prices from simulator (mock data); refusing to add prices from coinmarketcap",
+    );
+  });
+
+  it("schedules the fastest whole-minute cron that fits the budget and projects its credits", async () => {
+    const { ingestion } = make({ CMC_MONTHLY_CREDITS: "10000", CONVERT: "USD" });
+    await ingestion.prepare();
+    await ingestion.scheduler.refresh(2);
+    expect(ingestion.state()).toMatchObject({
+      enabled: true,
+      source: "simulator",
+      schedule: "*/5 * * * *",
+      projectedMonthlyCredits: 8928,
+      monthlyCreditBudget: 10000,
+    });
+    const next = ingestion.state().nextRunAt as Date;
+    expect(next.getTime() % 300_000).toBe(0);
+    await ingestion.scheduler.refresh(150);
+    expect(ingestion.state()).toMatchObject({ schedule: "*/10 * * * *", projectedMonthlyCredits: 8928 });
+  });
+
+  it("uses INGEST_CRON as given, even when it overspends the budget", async () => {
+    const { ingestion } = make({ INGEST_CRON: "* * * * *", CMC_MONTHLY_CREDITS: "10000" });
+    await ingestion.prepare();
+    await ingestion.scheduler.refresh(2);
+    expect(ingestion.state()).toMatchObject({ schedule: "* * * * *", projectedMonthlyCredits: 44640 });
+  });
+
+  it("makes one CMC call per tick between three instances on one database, storing no quote twice", async () => {
+    const instances = [0, 1, 2].map(() => make({ INGEST_CRON: "* * * * * *" }).ingestion);
+    const runs: string[] = [];
+    for (const i of instances) i.events.on("run", (o) => runs.push(o.run.trigger));
+    await Promise.all(instances.map((i) => i.start()));
+    await Promise.all(instances.map((i) => i.scheduler.startupRun));
+    // Wait for several ticks' runs, whichever instance makes them.
+    await new Promise<void>((resolve) => {
+      const check = () => runs.filter((t) => t === "SCHEDULE").length >= 3 && resolve();
+      for (const i of instances) i.events.on("run", check);
+    });
+    await Promise.all(instances.map((i) => i.stop()));
+    const claims = await ds.query(`SELECT slot, count(*)::int AS n FROM ingestion_claim GROUP BY slot`);
+    expect(claims.every((c: { n: number }) => c.n === 1)).toBe(true);
+    const recorded = await ds.query(`SELECT count(*)::int AS n FROM ingestion_run WHERE status <> 'SKIPPED'`);
+    expect(quoteCalls(sim)).toHaveLength(recorded[0].n);
+    expect(quoteCalls(sim)).toHaveLength(claims.length);
+    expect(runs.filter((t) => t === "STARTUP")).toHaveLength(1);
+    const [{ dupes }] = await ds.query(
+      `SELECT count(*)::int AS dupes FROM (SELECT 1 FROM price_quote GROUP BY asset_id, convert, last_updated HAVING count(*) > 1) d`,
+    );
+    expect(dupes).toBe(0);
+  });
+});

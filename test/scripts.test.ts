@@ -1,0 +1,102 @@
+import { execFile } from "node:child_process";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Client } from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CmcSimulator, faults, startCmcSimulator } from "./cmc-simulator/server";
+import { createTestDatabase, type TestDatabase } from "./support/database";
+import { graphql, spawnService } from "./support/service-process";
+
+const DIST = path.resolve(__dirname, "../dist");
+
+function ingestOnce(env: Record<string, string>): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) =>
+    execFile(
+      process.execPath,
+      [path.join(DIST, "src/ingest-once.js")],
+      { env: { PATH: process.env.PATH ?? "", NODE_ENV: "test", LOG_LEVEL: "info", ...env } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, output: stdout + stderr }),
+    ),
+  );
+}
+
+describe("npm run ingest:once", () => {
+  let db: TestDatabase;
+  let sim: CmcSimulator;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    sim = await startCmcSimulator({ manualClock: true, rateLimitPerMinute: 0, syntheticCoins: 10 });
+  });
+  afterAll(async () => {
+    await sim?.close();
+    await db?.drop();
+  });
+
+  it("runs once and exits 0 when quotes were stored, 1 when the run failed", async () => {
+    const env = { DATABASE_URL: db.url, CMC_BASE_URL: sim.url, CMC_API_KEY: "sim-key", QUOTEGRAPH_SOURCE: "simulator" };
+    const ok = await ingestOnce(env);
+    expect(ok.code).toBe(0);
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    const { rows } = await client.query(`SELECT trigger, status, quotes_inserted FROM ingestion_run`);
+    expect(rows).toEqual([{ trigger: "MANUAL", status: "SUCCEEDED", quotes_inserted: 2 }]);
+
+    sim.setFault(faults.serverError);
+    const failed = await ingestOnce(env);
+    expect(failed.code).toBe(1);
+    expect(failed.output).toContain("ingestion run failed");
+    sim.setFault(undefined);
+
+    const wrongKey = await ingestOnce({ ...env, CMC_API_KEY: "not-the-key-0123456789" });
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.output).toContain("CMC_1001");
+    expect(wrongKey.output).not.toContain("not-the-key-0123456789");
+    await client.end();
+  });
+});
+
+describe("npm run demo", () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), "quotegraph-demo-"));
+    await chmod(dataDir, 0o755);
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("serves simulated prices that change from one simulated minute to the next, fully offline", async () => {
+    const demo = spawnService(
+      { DATA_DIR: dataDir, DEMO_MINUTE_MS: "1000" },
+      { main: path.join(DIST, "test/cmc-simulator/demo.js") },
+    );
+    try {
+      const serving = await demo.waitForLog((l) => l.msg === "serving GraphQL");
+      const url = String(serving.url).replace(/\/graphql$/, "");
+      const query = "{ ingestion { source enabled } latestQuotes { price lastUpdated asset { symbol } } }";
+      await demo.waitForLog((l) => l.msg === "ingestion run succeeded" && Number(l.inserted) > 0);
+      const first = (await graphql(url, query)).body.data;
+      expect(first.ingestion).toEqual({ source: "simulator", enabled: true });
+      expect(first.latestQuotes.map((q: { asset: { symbol: string } }) => q.asset.symbol)).toEqual([
+        "BTC",
+        "ETH",
+        "SOL",
+        "DOGE",
+      ]);
+      const seen = demo.logs.length;
+      await demo.waitForLog(
+        (l) => demo.logs.indexOf(l) >= seen && l.msg === "ingestion run succeeded" && Number(l.inserted) > 0,
+      );
+      const second = (await graphql(url, query)).body.data;
+      const minutes =
+        (Date.parse(second.latestQuotes[0].lastUpdated) - Date.parse(first.latestQuotes[0].lastUpdated)) / 60_000;
+      expect(minutes).toBeGreaterThanOrEqual(1);
+      expect(minutes).toBeLessThanOrEqual(2);
+      expect(second.latestQuotes[0].price).not.toBe(first.latestQuotes[0].price);
+    } finally {
+      demo.child.kill("SIGINT");
+      expect((await demo.exited).code).toBe(0);
+    }
+  });
+});

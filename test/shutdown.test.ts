@@ -1,0 +1,108 @@
+import { createClient } from "graphql-ws";
+import { Client } from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { type CmcSimulator, startCmcSimulator } from "./cmc-simulator/server";
+import { createTestDatabase, type TestDatabase } from "./support/database";
+import { graphql, spawnService } from "./support/service-process";
+
+describe("graceful shutdown under load", () => {
+  let db: TestDatabase;
+  let sim: CmcSimulator;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // The simulated minute stands still: after the first run, runs store nothing new, so long polls wait.
+    sim = await startCmcSimulator({ manualClock: true, rateLimitPerMinute: 0, syntheticCoins: 10 });
+  });
+  afterAll(async () => {
+    await sim?.close();
+    await db?.drop();
+  });
+
+  it("answers long polls, ends subscriptions, never leaves half a run, and exits 0 on SIGTERM", async () => {
+    const service = spawnService({
+      DATABASE_URL: db.url,
+      CMC_BASE_URL: sim.url,
+      CMC_API_KEY: "sim-key",
+      QUOTEGRAPH_SOURCE: "simulator",
+      INGEST_CRON: "* * * * * *",
+      TRACKED_SYMBOLS: "BTC,ETH,SOL",
+    });
+    const url = String((await service.waitForLog((l) => l.msg === "serving GraphQL")).url).replace(/\/graphql$/, "");
+    await service.waitForLog((l) => l.msg === "ingestion run succeeded");
+
+    const { body } = await graphql(url, "{ quoteUpdates { cursor } }");
+    const cursor = body.data.quoteUpdates.cursor;
+    const longPolls = [1, 2, 3].map(() =>
+      graphql(url, `query($c: String!) { quoteUpdates(after: $c, waitSeconds: 30) { cursor quotes { id } } }`, {
+        c: cursor,
+      }),
+    );
+    const ws = createClient({
+      url: `${url.replace("http", "ws")}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+    });
+    const subscriptionEnded = new Promise<string>((resolve) =>
+      ws.subscribe(
+        { query: "subscription { quoteAdded { price } }" },
+        {
+          next: () => undefined,
+          error: (error) => resolve(`error: ${String(error)}`),
+          complete: () => resolve("complete"),
+        },
+      ),
+    );
+    let stopLoad = false;
+    const load = (async () => {
+      const outcomes: number[] = [];
+      while (!stopLoad) {
+        outcomes.push(
+          await graphql(url, "{ latestQuotes { price } ingestion { enabled } }").then(
+            (r) => r.status,
+            () => -1,
+          ),
+        );
+      }
+      return outcomes;
+    })();
+    // A slow CMC: a run is in flight (its row says RUNNING) when the signal arrives.
+    sim.setDelay(5000);
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    const inFlight = () => client.query(`SELECT count(*)::int AS n FROM ingestion_run WHERE status = 'RUNNING'`);
+    await expect.poll(async () => (await inFlight()).rows[0].n, { timeout: 10_000 }).toBe(1);
+
+    service.child.kill("SIGTERM");
+    const exited = await service.exited;
+    stopLoad = true;
+    expect(exited).toEqual({ code: 0, signal: null });
+    expect(service.logs.some((l) => l.msg === "stopped")).toBe(true);
+
+    const statuses = await load;
+    // Requests in flight at the signal were answered; later ones found the port closed (-1), none failed with 5xx.
+    expect(statuses.filter((s) => s >= 500)).toEqual([]);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(0);
+    // Long polls were answered (empty, with a cursor to resume from on another replica).
+    for (const poll of await Promise.all(longPolls)) {
+      expect(poll.status).toBe(200);
+      expect(poll.body.data.quoteUpdates).toMatchObject({ quotes: [], cursor: expect.any(String) });
+    }
+    expect(await subscriptionEnded).toMatch(/complete|error: .*(1001|closed|Going away)/i);
+    await ws.dispose();
+
+    expect((await inFlight()).rows[0].n).toBe(0);
+    const { rows: abandoned } = await client.query(
+      `SELECT status, error_message FROM ingestion_run ORDER BY id DESC LIMIT 1`,
+    );
+    expect(abandoned).toEqual([{ status: "FAILED", error_message: "request abandoned: the service is shutting down" }]);
+    const { rows } = await client.query(
+      `SELECT (SELECT count(*) FROM price_quote)::int AS stored, (SELECT coalesce(sum(quotes_inserted), 0) FROM ingestion_run)::int AS recorded`,
+    );
+    // Every run's quotes are all stored or none: the table holds exactly what the runs recorded.
+    expect(rows[0].stored).toBe(rows[0].recorded);
+    expect(rows[0].stored).toBeGreaterThan(0);
+    await client.end();
+  });
+});
