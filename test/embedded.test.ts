@@ -6,21 +6,12 @@ import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedPostgres } from "../src/db/embedded";
 import { quietLogger } from "./support/database";
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive, makeDataDir } from "./support/processes";
 
 describe("embedded PostgreSQL", () => {
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), "quotegraph-embedded-"));
-    await chmod(dir, 0o755);
+    dir = await makeDataDir("embedded");
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { CANDLES_FROM_SQL, CANDLES_NEWEST_SQL } from "../src/graphql/queries/can
 import { createSchema } from "../src/graphql/schema";
 import { type Service, startService } from "../src/service";
 import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "./support/database";
+import { analyze, plan, seedMinuteQuotes } from "./support/explain";
 import { graphql } from "./support/service-process";
 
 /*
@@ -332,28 +333,15 @@ describe("candle SQL", () => {
   }
 
   async function explain(sql: string, params: unknown[]): Promise<{ text: string; read: number; rows: number }> {
-    const rows: { "QUERY PLAN": string }[] = await ds.query(`EXPLAIN ${sql}`, params);
-    const [{ "QUERY PLAN": analyzed }] = await ds.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params);
-    return {
-      text: rows.map((r) => r["QUERY PLAN"]).join("\n"),
-      read: rowsRead(analyzed[0].Plan),
-      rows: analyzed[0].Plan["Actual Rows"],
-    };
+    const analyzed = await analyze(ds, sql, params);
+    return { text: await plan(ds, sql, params), read: rowsRead(analyzed), rows: analyzed["Actual Rows"] };
   }
 
   beforeAll(async () => {
     db = await createTestDatabase();
     service = await startService(testConfig(db), quietLogger, { schedule: false });
     ds = service.database.dataSource;
-    // 20 assets × 2,000 minutes = 40,000 quotes.
-    await ds.query(
-      `INSERT INTO asset (cmc_id, symbol, name, slug, tracked) SELECT g, 'C' || g, 'Coin ' || g, 'coin-' || g, true FROM generate_series(1000, 1019) g`,
-    );
-    await ds.query(`
-      INSERT INTO price_quote (asset_id, convert, price, last_updated)
-      SELECT a.id, 'USD', 100 + m, timestamptz '2026-01-01' + m * interval '1 minute'
-      FROM asset a CROSS JOIN generate_series(1, 2000) m`);
-    await ds.query("ANALYZE price_quote");
+    await seedMinuteQuotes(ds);
     [{ id: assetId }] = await ds.query(`SELECT id FROM asset WHERE cmc_id = 1007`);
   });
   afterAll(async () => {

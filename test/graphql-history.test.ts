@@ -5,6 +5,7 @@ import { HISTORY_ASC_SQL, HISTORY_DESC_SQL } from "../src/graphql/queries/histor
 import { createSchema } from "../src/graphql/schema";
 import { type Service, startService } from "../src/service";
 import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "./support/database";
+import { analyze, plan, seedMinuteQuotes } from "./support/explain";
 import { graphql } from "./support/service-process";
 
 /** BTC/USD: one quote a minute from T0, price 1000.25 + m, so each quote is recognisable by its price. */
@@ -281,24 +282,11 @@ describe("history SQL", () => {
   let ds: DataSource;
   let assetId: number;
 
-  async function plan(sql: string, params: unknown[]): Promise<string> {
-    const rows: { "QUERY PLAN": string }[] = await ds.query(`EXPLAIN ${sql}`, params);
-    return rows.map((r) => r["QUERY PLAN"]).join("\n");
-  }
-
   beforeAll(async () => {
     db = await createTestDatabase();
     service = await startService(testConfig(db), quietLogger, { schedule: false });
     ds = service.database.dataSource;
-    // 20 assets × 2,000 minutes = 40,000 quotes.
-    await ds.query(
-      `INSERT INTO asset (cmc_id, symbol, name, slug, tracked) SELECT g, 'C' || g, 'Coin ' || g, 'coin-' || g, true FROM generate_series(1000, 1019) g`,
-    );
-    await ds.query(`
-      INSERT INTO price_quote (asset_id, convert, price, last_updated)
-      SELECT a.id, 'USD', 100 + m, timestamptz '2026-01-01' + m * interval '1 minute'
-      FROM asset a CROSS JOIN generate_series(1, 2000) m`);
-    await ds.query("ANALYZE price_quote");
+    await seedMinuteQuotes(ds);
     [{ id: assetId }] = await ds.query(`SELECT id FROM asset WHERE cmc_id = 1007`);
   });
   afterAll(async () => {
@@ -331,12 +319,11 @@ describe("history SQL", () => {
     ],
   ])("reads a page %s from the unique index, stopping after the page", async (_, sql, bounds, scan) => {
     const params = [assetId, "USD", ...bounds, 101];
-    const text = await plan(sql, params);
+    const text = await plan(ds, sql, params);
     expect(text).toMatch(scan);
     expect(text).not.toMatch(/Seq Scan on price_quote|Sort/);
     // Every bound is an index condition, so the scan reads only the rows it returns.
-    const [{ "QUERY PLAN": analyzed }] = await ds.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params);
-    const scanNode = analyzed[0].Plan.Plans[0];
+    const scanNode = (await analyze(ds, sql, params)).Plans[0];
     expect(scanNode["Index Name"]).toBe("price_quote_asset_convert_time_key");
     expect(scanNode["Actual Rows"]).toBe(101);
     expect(scanNode["Rows Removed by Filter"] ?? 0).toBe(0);

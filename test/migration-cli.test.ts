@@ -1,12 +1,12 @@
 import { execFile } from "node:child_process";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrations } from "../src/db/migrations";
 import { createTestDatabase, type TestDatabase } from "./support/database";
+import { makeDataDir } from "./support/processes";
 
 const run = promisify(execFile);
 const CLI = path.resolve(__dirname, "../node_modules/typeorm/cli.js");
@@ -25,8 +25,7 @@ describe("the TypeORM CLI on the service's own DataSource", () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    dataDir = await mkdtemp(path.join(tmpdir(), "quotegraph-cli-"));
-    await chmod(dataDir, 0o755);
+    dataDir = await makeDataDir("cli");
   });
   afterAll(async () => {
     await db?.drop();

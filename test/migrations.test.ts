@@ -4,6 +4,7 @@ import { openDatabase } from "../src/db/data-source";
 import { migrations } from "../src/db/migrations";
 import { LATEST_QUOTES_SQL } from "../src/graphql/loaders";
 import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "./support/database";
+import { plan, seedMinuteQuotes } from "./support/explain";
 
 const TABLES = ["asset", "ingestion_claim", "ingestion_run", "price_quote", "service_meta"];
 
@@ -12,11 +13,6 @@ async function tables(ds: DataSource): Promise<string[]> {
     `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'typeorm_migrations' ORDER BY 1`,
   );
   return rows.map((r) => r.table_name);
-}
-
-async function plan(ds: DataSource, sql: string, params: unknown[]): Promise<string> {
-  const rows: { "QUERY PLAN": string }[] = await ds.query(`EXPLAIN ${sql}`, params);
-  return rows.map((r) => r["QUERY PLAN"]).join("\n");
 }
 
 describe("migrations", () => {
@@ -81,14 +77,7 @@ describe("migrations", () => {
   });
 
   it("serve the latest quote per asset and a history range from the unique index, not a sequential scan", async () => {
-    await ds.query(
-      `INSERT INTO asset (cmc_id, symbol, name, slug, tracked) SELECT g, 'C' || g, 'Coin ' || g, 'coin-' || g, true FROM generate_series(1000, 1019) g`,
-    );
-    await ds.query(`
-      INSERT INTO price_quote (asset_id, convert, price, last_updated)
-      SELECT a.id, 'USD', 100 + m, timestamptz '2026-01-01' + m * interval '1 minute'
-      FROM asset a CROSS JOIN generate_series(1, 2000) m WHERE a.cmc_id >= 1000`);
-    await ds.query("ANALYZE price_quote");
+    await seedMinuteQuotes(ds);
     const latest = await plan(ds, LATEST_QUOTES_SQL, [
       [1, 2, 3],
       ["USD", "USD", "USD"],

@@ -1,11 +1,11 @@
 import { execFile } from "node:child_process";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CmcSimulator, faults, startCmcSimulator } from "./cmc-simulator/server";
 import { createTestDatabase, type TestDatabase } from "./support/database";
+import { makeDataDir } from "./support/processes";
 import { graphql, spawnService } from "./support/service-process";
 
 const DIST = path.resolve(__dirname, "../dist");
@@ -59,8 +59,7 @@ describe("npm run ingest:once", () => {
 describe("npm run demo", () => {
   let dataDir: string;
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), "quotegraph-demo-"));
-    await chmod(dataDir, 0o755);
+    dataDir = await makeDataDir("demo");
   });
   afterAll(async () => {
     await rm(dataDir, { recursive: true, force: true });

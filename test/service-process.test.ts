@@ -1,23 +1,14 @@
 import { existsSync, readFileSync } from "node:fs";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { Client } from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "./support/database";
+import { alive, makeDataDir } from "./support/processes";
 import { graphql, type ServiceProcess, spawnService as spawn } from "./support/service-process";
 
 const SECRET = "planted-secret-4f9a1c77e2";
 const secretEnv = { CMC_API_KEY: SECRET, ADMIN_TOKEN: `${SECRET}-admin`, CMC_BASE_URL: "http://127.0.0.1:9" };
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const running: ServiceProcess[] = [];
 function spawnService(...args: Parameters<typeof spawn>): ServiceProcess {
@@ -40,8 +31,7 @@ describe("the service process", () => {
   });
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), "quotegraph-data-"));
-    await chmod(dataDir, 0o755);
+    dataDir = await makeDataDir("data");
   });
   afterAll(async () => {
     await rm(dataDir, { recursive: true, force: true });

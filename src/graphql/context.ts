@@ -1,19 +1,13 @@
 import type { DataSource } from "typeorm";
 import type { Asset } from "../db/entities/asset.entity";
 import type { IngestionRun } from "../db/entities/ingestion-run.entity";
+import type { IngestionStateSnapshot } from "../ingestion/scheduler";
 import { createLoaders, type Loaders } from "./loaders";
 import type { QuoteFeed } from "./quote-feed";
 
 /** What the API may ask of ingestion; resolvers never call CMC themselves. */
 export interface IngestionControl {
-  state(): {
-    enabled: boolean;
-    source: string;
-    schedule: string;
-    nextRunAt: Date | null;
-    projectedMonthlyCredits: number;
-    monthlyCreditBudget: number;
-  };
+  state(): IngestionStateSnapshot;
   runNow(): Promise<{ run: IngestionRun }>;
   track(selector: { symbol?: string | null; cmcId?: number | null }): Promise<Asset>;
   untrack(selector: { symbol?: string | null; cmcId?: number | null }): Promise<Asset>;
