@@ -1,10 +1,9 @@
 import { printSchema } from "graphql";
 import type { DataSource } from "typeorm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { CANDLES_FROM_SQL, CANDLES_NEWEST_SQL } from "../src/graphql/queries/candles";
 import { createSchema } from "../src/graphql/schema";
-import { type Service, startService } from "../src/service";
-import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "./support/database";
+import { useApi } from "./support/api";
 import { analyze, plan, seedMinuteQuotes } from "./support/explain";
 import { graphql } from "./support/service-process";
 
@@ -101,29 +100,16 @@ const CANDLES = `query($symbol: String!, $interval: CandleInterval!, $convert: S
     start open high low close samples } }`;
 
 describe("candles and Asset.candles", () => {
-  let db: TestDatabase;
-  let service: Service;
-  let url: string;
+  const api = useApi({ CONVERT: "USD,EUR" }, seed);
 
   async function candles(variables: Record<string, unknown>): Promise<Candle[]> {
-    const { body } = await graphql(url, CANDLES, { symbol: "BTC", ...variables });
+    const { body } = await graphql(api.url, CANDLES, { symbol: "BTC", ...variables });
     expect(body.errors).toBeUndefined();
     return body.data.candles;
   }
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    service = await startService(testConfig(db, { CONVERT: "USD,EUR" }), quietLogger, { schedule: false });
-    url = service.url;
-    await seed(service.database.dataSource);
-  });
-  afterAll(async () => {
-    await service?.stop();
-    await db?.drop();
-  });
-
   it("seeded the quotes the expectations are computed from", async () => {
-    const [row] = await service.database.dataSource.query(
+    const [row] = await api.service.database.dataSource.query(
       `SELECT count(*)::int AS n, sum(price * 100)::bigint::text AS total, min(last_updated) AS first, max(last_updated) AS last
        FROM price_quote q JOIN asset a ON a.id = q.asset_id WHERE a.cmc_id = 1 AND q.convert = 'USD'`,
     );
@@ -246,7 +232,7 @@ describe("candles and Asset.candles", () => {
   it("skips empty buckets: a gap costs neither a bucket nor a place within limit", async () => {
     // SOL holds only these: 13:17:20, two in minute 13:18, 13:27:50, 13:28:35, then 14:32:20.
     const sparse = [0, 1, 2, 14, 15, 100].map((k) => QUOTES[k]);
-    await service.database.dataSource.query(
+    await api.service.database.dataSource.query(
       `INSERT INTO price_quote (asset_id, convert, price, last_updated)
        SELECT a.id, 'USD', g.price, g.at FROM asset a
        CROSS JOIN unnest($1::timestamptz[], $2::numeric[]) AS g(at, price) WHERE a.cmc_id = 5426`,
@@ -272,7 +258,7 @@ describe("candles and Asset.candles", () => {
     ]);
     const eth = await candles({ symbol: "eth", interval: "DAY" });
     expect(eth).toEqual([{ start: "2026-01-01T00:00:00.000Z", open: 1, high: 100, low: 1, close: 100, samples: 100 }]);
-    await service.database.dataSource.query(
+    await api.service.database.dataSource.query(
       `INSERT INTO asset (cmc_id, symbol, name, slug, tracked) VALUES (74, 'DOGE', 'Dogecoin', 'dogecoin', true)`,
     );
     expect(await candles({ symbol: "DOGE", interval: "MINUTE" })).toEqual([]);
@@ -280,7 +266,7 @@ describe("candles and Asset.candles", () => {
 
   it("nests candles under an asset, with every argument", async () => {
     const { body } = await graphql(
-      url,
+      api.url,
       `query($from: DateTimeISO, $to: DateTimeISO) { asset(symbol: "btc") { symbol
         newest: candles(interval: WEEK) { start samples }
         ranged: candles(interval: FIFTEEN_MINUTES, convert: "USD", from: $from, to: $to, limit: 4) {
@@ -304,12 +290,12 @@ describe("candles and Asset.candles", () => {
     [{ symbol: "NOPE" }, 'unknown symbol "NOPE"'],
     [{ convert: "JPY" }, 'convert "JPY" is not collected by this service; use one of USD, EUR'],
   ])("refuses %j with BAD_USER_INPUT and says what to send", async (variables, message) => {
-    const { body } = await graphql(url, CANDLES, { symbol: "BTC", interval: "HOUR", ...variables });
+    const { body } = await graphql(api.url, CANDLES, { symbol: "BTC", interval: "HOUR", ...variables });
     expect(body.errors?.[0].extensions.code).toBe("BAD_USER_INPUT");
     expect(body.errors?.[0].message).toContain(message);
     if ("symbol" in variables) return;
     const nested = await graphql(
-      url,
+      api.url,
       `query($interval: CandleInterval!, $convert: String, $from: DateTimeISO, $to: DateTimeISO, $limit: Int) {
         asset(symbol: "BTC") { candles(interval: $interval, convert: $convert, from: $from, to: $to, limit: $limit) {
           start } } }`,
@@ -321,9 +307,7 @@ describe("candles and Asset.candles", () => {
 });
 
 describe("candle SQL", () => {
-  let db: TestDatabase;
-  let service: Service;
-  let ds: DataSource;
+  const api = useApi({}, seedMinuteQuotes);
   let assetId: number;
 
   /** Rows read from price_quote by every scan of the plan, over all its loops. */
@@ -333,20 +317,12 @@ describe("candle SQL", () => {
   }
 
   async function explain(sql: string, params: unknown[]): Promise<{ text: string; read: number; rows: number }> {
-    const analyzed = await analyze(ds, sql, params);
-    return { text: await plan(ds, sql, params), read: rowsRead(analyzed), rows: analyzed["Actual Rows"] };
+    const analyzed = await analyze(api.ds, sql, params);
+    return { text: await plan(api.ds, sql, params), read: rowsRead(analyzed), rows: analyzed["Actual Rows"] };
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    service = await startService(testConfig(db), quietLogger, { schedule: false });
-    ds = service.database.dataSource;
-    await seedMinuteQuotes(ds);
-    [{ id: assetId }] = await ds.query(`SELECT id FROM asset WHERE cmc_id = 1007`);
-  });
-  afterAll(async () => {
-    await service?.stop();
-    await db?.drop();
+    [{ id: assetId }] = await api.ds.query(`SELECT id FROM asset WHERE cmc_id = 1007`);
   });
 
   it("finds the newest buckets walking the unique index backward, reading only their quotes", async () => {

@@ -1,10 +1,9 @@
 import { printSchema } from "graphql";
 import type { DataSource } from "typeorm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { HISTORY_ASC_SQL, HISTORY_DESC_SQL } from "../src/graphql/queries/history";
 import { createSchema } from "../src/graphql/schema";
-import { type Service, startService } from "../src/service";
-import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "./support/database";
+import { useApi } from "./support/api";
 import { analyze, plan, seedMinuteQuotes } from "./support/explain";
 import { graphql } from "./support/service-process";
 
@@ -61,12 +60,10 @@ type Page = {
 };
 
 describe("priceHistory and Asset.history", () => {
-  let db: TestDatabase;
-  let service: Service;
-  let url: string;
+  const api = useApi({ CONVERT: "USD,EUR" }, seed);
 
   async function page(variables: Record<string, unknown>): Promise<Page> {
-    const { body } = await graphql(url, HISTORY, { symbol: "BTC", ...variables });
+    const { body } = await graphql(api.url, HISTORY, { symbol: "BTC", ...variables });
     expect(body.errors).toBeUndefined();
     return body.data.priceHistory;
   }
@@ -88,17 +85,6 @@ describe("priceHistory and Asset.history", () => {
     }
     throw new Error("pagination did not end");
   }
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    service = await startService(testConfig(db, { CONVERT: "USD,EUR" }), quietLogger, { schedule: false });
-    url = service.url;
-    await seed(service.database.dataSource);
-  });
-  afterAll(async () => {
-    await service?.stop();
-    await db?.drop();
-  });
 
   it("has the contract's SDL", async () => {
     const sdl = printSchema(await createSchema()).replace(/\s*""".*?"""/gs, "");
@@ -218,7 +204,7 @@ describe("priceHistory and Asset.history", () => {
 
   it("refuses a cursor taken in the other order, naming the order it belongs to", async () => {
     const desc = await page({ first: 5 });
-    const { body } = await graphql(url, HISTORY, { symbol: "BTC", order: "ASC", after: desc.pageInfo.endCursor });
+    const { body } = await graphql(api.url, HISTORY, { symbol: "BTC", order: "ASC", after: desc.pageInfo.endCursor });
     expect(body.errors?.[0].extensions.code).toBe("BAD_USER_INPUT");
     expect(body.errors?.[0].message).toContain("continues a list in DESC order: pass order: DESC with it");
   });
@@ -228,20 +214,20 @@ describe("priceHistory and Asset.history", () => {
       usd: history(first: 3) { nodes { lastUpdated } pageInfo { hasNextPage } }
       range: history(convert: "EUR", from: "${at(1)}", to: "${at(4)}", first: 2, after: $after, order: ASC) {
         nodes { convert price lastUpdated } pageInfo { hasNextPage endCursor } } } }`;
-    const first = (await graphql(url, query)).body.data.asset;
+    const first = (await graphql(api.url, query)).body.data.asset;
     expect(first.usd).toEqual({
       nodes: [249, 248, 247].map((m) => ({ lastUpdated: at(m) })),
       pageInfo: { hasNextPage: true },
     });
     expect(first.range.nodes).toEqual([1, 2].map((m) => ({ convert: "EUR", price: 900 + m, lastUpdated: at(m) })));
     expect(first.range.pageInfo.hasNextPage).toBe(true);
-    const second = (await graphql(url, query, { after: first.range.pageInfo.endCursor })).body.data.asset;
+    const second = (await graphql(api.url, query, { after: first.range.pageInfo.endCursor })).body.data.asset;
     expect(second.range.nodes).toEqual([{ convert: "EUR", price: 903, lastUpdated: at(3) }]);
     expect(second.range.pageInfo.hasNextPage).toBe(false);
     // Cursors of Query.priceHistory and Asset.history are interchangeable: they name the same positions.
     const top = await page({ first: 3 });
     const nested = await graphql(
-      url,
+      api.url,
       `query($after: String) { asset(symbol: "BTC") { history(first: 2, after: $after) {
       nodes { lastUpdated } } } }`,
       { after: top.pageInfo.endCursor },
@@ -260,12 +246,12 @@ describe("priceHistory and Asset.history", () => {
     [{ symbol: "NOPE" }, 'unknown symbol "NOPE"'],
     [{ convert: "JPY" }, 'convert "JPY" is not collected by this service; use one of USD, EUR'],
   ])("refuses %j with BAD_USER_INPUT and says what to send", async (variables, message) => {
-    const { body } = await graphql(url, HISTORY, { symbol: "BTC", ...variables });
+    const { body } = await graphql(api.url, HISTORY, { symbol: "BTC", ...variables });
     expect(body.errors?.[0].extensions.code).toBe("BAD_USER_INPUT");
     expect(body.errors?.[0].message).toContain(message);
     if ("symbol" in variables) return;
     const nested = await graphql(
-      url,
+      api.url,
       `query($convert: String, $from: DateTimeISO, $to: DateTimeISO, $first: Int, $after: String) {
         asset(symbol: "BTC") { history(convert: $convert, from: $from, to: $to, first: $first, after: $after) {
           nodes { id } } } }`,
@@ -277,21 +263,11 @@ describe("priceHistory and Asset.history", () => {
 });
 
 describe("history SQL", () => {
-  let db: TestDatabase;
-  let service: Service;
-  let ds: DataSource;
+  const api = useApi({}, seedMinuteQuotes);
   let assetId: number;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    service = await startService(testConfig(db), quietLogger, { schedule: false });
-    ds = service.database.dataSource;
-    await seedMinuteQuotes(ds);
-    [{ id: assetId }] = await ds.query(`SELECT id FROM asset WHERE cmc_id = 1007`);
-  });
-  afterAll(async () => {
-    await service?.stop();
-    await db?.drop();
+    [{ id: assetId }] = await api.ds.query(`SELECT id FROM asset WHERE cmc_id = 1007`);
   });
 
   // Epoch microseconds of 2026-01-01T15:00:00Z, as a cursor carries them.
@@ -319,11 +295,11 @@ describe("history SQL", () => {
     ],
   ])("reads a page %s from the unique index, stopping after the page", async (_, sql, bounds, scan) => {
     const params = [assetId, "USD", ...bounds, 101];
-    const text = await plan(ds, sql, params);
+    const text = await plan(api.ds, sql, params);
     expect(text).toMatch(scan);
     expect(text).not.toMatch(/Seq Scan on price_quote|Sort/);
     // Every bound is an index condition, so the scan reads only the rows it returns.
-    const scanNode = (await analyze(ds, sql, params)).Plans[0];
+    const scanNode = (await analyze(api.ds, sql, params)).Plans[0];
     expect(scanNode["Index Name"]).toBe("price_quote_asset_convert_time_key");
     expect(scanNode["Actual Rows"]).toBe(101);
     expect(scanNode["Rows Removed by Filter"] ?? 0).toBe(0);

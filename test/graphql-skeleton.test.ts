@@ -1,8 +1,7 @@
 import type { DataSource } from "typeorm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { migrations } from "../src/db/migrations";
-import { type Service, startService } from "../src/service";
-import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "./support/database";
+import { useApi } from "./support/api";
 import { graphql } from "./support/service-process";
 
 async function seed(ds: DataSource): Promise<void> {
@@ -25,33 +24,20 @@ async function seed(ds: DataSource): Promise<void> {
 }
 
 describe("GraphQL over HTTP", () => {
-  let db: TestDatabase;
-  let service: Service;
-  let url: string;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    service = await startService(testConfig(db, { CONVERT: "USD,EUR" }), quietLogger, { schedule: false });
-    url = service.url;
-    await seed(service.database.dataSource);
-  });
-  afterAll(async () => {
-    await service?.stop();
-    await db?.drop();
-  });
+  const api = useApi({ CONVERT: "USD,EUR" }, seed);
 
   it("answers health and readiness", async () => {
-    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: "ok" });
-    const ready = await fetch(`${url}/readyz`);
+    expect(await (await fetch(`${api.url}/healthz`)).json()).toEqual({ status: "ok" });
+    const ready = await fetch(`${api.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: "ready" });
   });
 
   it("is not ready while a migration is pending", async () => {
-    const { dataSource } = service.database;
+    const { dataSource } = api.service.database;
     await dataSource.undoLastMigration({ transaction: "each" });
     try {
-      const pending = await fetch(`${url}/readyz`);
+      const pending = await fetch(`${api.url}/readyz`);
       expect(pending.status).toBe(503);
       expect(await pending.json()).toEqual({
         status: "unavailable",
@@ -60,37 +46,42 @@ describe("GraphQL over HTTP", () => {
     } finally {
       await dataSource.runMigrations({ transaction: "each" });
     }
-    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    expect((await fetch(`${api.url}/readyz`)).status).toBe(200);
   });
 
   it("lists assets as a connection, filtered and paged with opaque cursors", async () => {
     const query = `query($first: Int, $after: String, $tracked: Boolean, $symbols: [String!]) {
       assets(first: $first, after: $after, tracked: $tracked, symbols: $symbols) {
         edges { cursor node { cmcId } } nodes { symbol name rank tracked } pageInfo { hasNextPage endCursor } } }`;
-    const page1 = (await graphql(url, query, { first: 2 })).body.data.assets;
+    const page1 = (await graphql(api.url, query, { first: 2 })).body.data.assets;
     expect(page1.nodes.map((n: { symbol: string }) => n.symbol)).toEqual(["BTC", "ETH"]);
     expect(page1.pageInfo.hasNextPage).toBe(true);
     expect(page1.pageInfo.endCursor).toBe(page1.edges[1].cursor);
-    const page2 = (await graphql(url, query, { first: 2, after: page1.pageInfo.endCursor })).body.data.assets;
+    const page2 = (await graphql(api.url, query, { first: 2, after: page1.pageInfo.endCursor })).body.data.assets;
     expect(page2.edges.map((e: { node: { cmcId: number } }) => e.node.cmcId)).toEqual([30938, 5426]);
     expect(page2.pageInfo).toEqual({ hasNextPage: false, endCursor: page2.edges[1].cursor });
-    const tracked = (await graphql(url, query, { tracked: false, symbols: ["btc"] })).body.data.assets;
+    const tracked = (await graphql(api.url, query, { tracked: false, symbols: ["btc"] })).body.data.assets;
     expect(tracked.nodes).toEqual([{ symbol: "BTC", name: "Satoshi Pumpomoto", rank: null, tracked: false }]);
   });
 
   it("finds one asset by symbol (tracked one first, case-insensitive) or CMC id, null when unknown", async () => {
     const query = `query($symbol: String, $cmcId: Int) { asset(symbol: $symbol, cmcId: $cmcId) { id cmcId name } }`;
-    expect((await graphql(url, query, { symbol: "btc" })).body.data.asset).toMatchObject({ cmcId: 1, name: "Bitcoin" });
-    expect((await graphql(url, query, { cmcId: 30938 })).body.data.asset).toMatchObject({ name: "Satoshi Pumpomoto" });
-    expect((await graphql(url, query, { symbol: "NOPE" })).body.data.asset).toBeNull();
-    const both = await graphql(url, query, { symbol: "BTC", cmcId: 1 });
+    expect((await graphql(api.url, query, { symbol: "btc" })).body.data.asset).toMatchObject({
+      cmcId: 1,
+      name: "Bitcoin",
+    });
+    expect((await graphql(api.url, query, { cmcId: 30938 })).body.data.asset).toMatchObject({
+      name: "Satoshi Pumpomoto",
+    });
+    expect((await graphql(api.url, query, { symbol: "NOPE" })).body.data.asset).toBeNull();
+    const both = await graphql(api.url, query, { symbol: "BTC", cmcId: 1 });
     expect(both.body.errors?.[0].extensions.code).toBe("BAD_USER_INPUT");
   });
 
   it("returns the latest quote of each tracked asset, with its asset, in the currency asked for", async () => {
     const query = `query($symbols: [String!], $convert: String) { latestQuotes(symbols: $symbols, convert: $convert) {
       convert price volume24h marketCap percentChange24h circulatingSupply lastUpdated asset { symbol } } }`;
-    const usd = (await graphql(url, query, {})).body.data.latestQuotes;
+    const usd = (await graphql(api.url, query, {})).body.data.latestQuotes;
     expect(usd).toEqual([
       {
         convert: "USD",
@@ -104,13 +95,13 @@ describe("GraphQL over HTTP", () => {
       },
       expect.objectContaining({ price: 3500.25, asset: { symbol: "ETH" } }),
     ]);
-    const eur = (await graphql(url, query, { symbols: ["btc", "ETH"], convert: "eur" })).body.data.latestQuotes;
+    const eur = (await graphql(api.url, query, { symbols: ["btc", "ETH"], convert: "eur" })).body.data.latestQuotes;
     expect(eur).toEqual([expect.objectContaining({ convert: "EUR", price: 61000, asset: { symbol: "BTC" } })]);
   });
 
   it("nests the latest quote under assets", async () => {
     const query = `{ assets(tracked: true) { nodes { symbol latestQuote { price } } } }`;
-    expect((await graphql(url, query)).body.data.assets.nodes).toEqual([
+    expect((await graphql(api.url, query)).body.data.assets.nodes).toEqual([
       { symbol: "BTC", latestQuote: { price: 67021.28 } },
       { symbol: "ETH", latestQuote: { price: 3500.25 } },
     ]);
@@ -126,18 +117,18 @@ describe("GraphQL over HTTP", () => {
     [`{ assets(first: 1001) { nodes { id } } }`, "first must be a whole number from 1 to 1000; got 1001"],
     [`{ assets(after: "garbage") { nodes { id } } }`, "is not a cursor of this list"],
   ])("refuses bad input with BAD_USER_INPUT: %s", async (query, message) => {
-    const { body } = await graphql(url, query);
+    const { body } = await graphql(api.url, query);
     expect(body.errors?.[0].extensions.code).toBe("BAD_USER_INPUT");
     expect(body.errors?.[0].message).toContain(message);
   });
 
   it("reports the ingestion state with the last runs from the database", async () => {
-    await service.database.dataSource.query(`
+    await api.service.database.dataSource.query(`
       INSERT INTO ingestion_run (trigger, status, started_at, finished_at, quotes_fetched, quotes_inserted, credits_used)
       VALUES ('STARTUP', 'SUCCEEDED', '2026-01-05T00:00:00Z', '2026-01-05T00:00:02Z', 2, 2, 1),
              ('SCHEDULE', 'FAILED', '2026-01-05T00:05:00Z', '2026-01-05T00:05:01Z', 0, 0, 0)`);
     const { body } = await graphql(
-      url,
+      api.url,
       `{ ingestion { source monthlyCreditBudget lastSuccessAt lastRun { trigger status quotesInserted creditsUsed } } }`,
     );
     expect(body.data.ingestion).toEqual({
@@ -149,7 +140,7 @@ describe("GraphQL over HTTP", () => {
   });
 
   it("answers 413 to a request body over 100 kB", async () => {
-    const response = await fetch(`${url}/graphql`, {
+    const response = await fetch(`${api.url}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ query: `{ assets { nodes { id } } }`, variables: { pad: "x".repeat(110_000) } }),
