@@ -165,7 +165,10 @@ export class IngestionScheduler {
       this.#o.logger.info({ lastSuccessAt: last }, "no start-up run: the last successful run is recent");
       return undefined;
     }
-    if (!(await claimSlot(this.#o.dataSource, `startup:${Math.floor(Date.now() / interval)}`, this.#o.instance))) {
+    // The start-up run stands in for the schedule's latest tick: it claims that tick's slot, so
+    // replicas starting together, or a tick that another replica already ran, make no second call.
+    const latestTick = parseExpression(this.#cron).prev().toDate();
+    if (!(await claimSlot(this.#o.dataSource, `tick:${latestTick.toISOString()}`, this.#o.instance))) {
       return undefined;
     }
     const outcome = await this.#o.runner.run("STARTUP");
