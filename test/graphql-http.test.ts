@@ -3,6 +3,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STARTER_DOCUMENT } from "../src/graphql/starter-document";
 import { type Service, startService } from "../src/service";
+import { useApi } from "./support/api";
 import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "./support/database";
 import { cutDatabase } from "./support/ingestion";
 import { graphql } from "./support/service-process";
@@ -144,6 +145,26 @@ describe("GraphQL over HTTP: batching, limits, caching, protocol", () => {
     } finally {
       await scheduled.stop();
       await other.drop();
+    }
+  });
+});
+
+describe("Apollo Sandbox outside production", () => {
+  const api = useApi();
+
+  it("opens on /graphql in a browser with the dashboard's queries and the polling loop ready to run", async () => {
+    const page = await fetch(`${api.url}/graphql`, { headers: { accept: "text/html" } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("embeddable-sandbox");
+    // The starter document travels JSON-encoded inside the page.
+    for (const operation of [
+      "query Start",
+      "query Poll($after: String!)",
+      "quoteUpdates(after: $after, waitSeconds: 25)",
+      "subscription Live",
+    ]) {
+      expect(html).toContain(JSON.stringify(operation).slice(1, -1));
     }
   });
 });
