@@ -107,6 +107,8 @@ describe("ingestion against the CMC simulator", () => {
     ["invalid key (401/1001)", faults.invalidKey, "CMC_1001"],
     ["missing key (401/1002)", faults.missingKey, "CMC_1002"],
     ["payment required (402/1003)", faults.paymentRequired, "CMC_1003"],
+    ["plan expired (402/1004)", faults.paymentExpired, "CMC_1004"],
+    ["key required (403/1005)", faults.keyRequired, "CMC_1005"],
     ["plan not authorized (403/1006)", faults.planNotAuthorized, "CMC_1006"],
     ["key disabled (403/1007)", faults.keyDisabled, "CMC_1007"],
   ])("disables ingestion on %s, without retrying, and keeps serving state", async (_name, fault, code) => {
@@ -210,6 +212,14 @@ describe("ingestion against the CMC simulator", () => {
     expect((await ingestion.runNow()).run).toMatchObject({ status: "SUCCEEDED", quotesInserted: 2 });
     const [row] = await ds.query(`SELECT price::text AS price FROM price_quote ORDER BY id DESC LIMIT 1`);
     expect(row.price).toMatch(/^\d+(\.\d+)?$/);
+  });
+
+  it("stores a tiny price sent with an exponent (2.9e-8) exactly, as a plain decimal", async () => {
+    const { ingestion } = make({ TRACKED_SYMBOLS: "PUMPINU" });
+    await ingestion.prepare();
+    expect((await ingestion.runNow()).run).toMatchObject({ status: "SUCCEEDED", quotesInserted: 1 });
+    const [row] = await ds.query(`SELECT price::text AS price FROM price_quote`);
+    expect(row.price).toBe("0.000000029310480352575198");
   });
 
   it("never overlaps runs in a process: a run asked for during a slow CMC response is recorded SKIPPED", async () => {

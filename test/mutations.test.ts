@@ -97,5 +97,17 @@ describe("admin mutations", () => {
     expect(metrics).toContain("quotegraph_cmc_credits_used_total 1");
     expect(metrics).toContain("quotegraph_buffered_quotes 0");
     expect(metrics).toContain("process_cpu_user_seconds_total");
+    expect(metrics).toMatch(
+      /quotegraph_http_request_duration_seconds_count\{method="POST",route="\/graphql",status="200"\} \d+/,
+    );
+    expect(metrics).toContain(
+      'quotegraph_graphql_operation_duration_seconds_count{operation="mutation",field="runIngestion",outcome="ok"} 1',
+    );
+    expect(metrics).toMatch(
+      /quotegraph_cmc_request_duration_seconds_count\{endpoint="\/v2\/cryptocurrency\/quotes\/latest",outcome="ok",http_status="200",error_code="none"\} 1/,
+    );
+    expect(metrics).toMatch(/quotegraph_db_pool_connections\{state="total"\} [1-9]/);
+    expect(metrics).toContain("quotegraph_long_poll_waiters 0");
+    expect(metrics).toContain("quotegraph_subscriptions 0");
   });
 });

@@ -138,6 +138,18 @@ describe("the service process", () => {
       const base = String(serving.url).replace(/\/graphql$/, "");
       const ready = await fetch(`${base}/readyz`);
       expect(ready.status).toBe(200);
+      const get = await fetch(`${base}/graphql?query=${encodeURIComponent("{ ingestion { source } }")}`, {
+        headers: { "apollo-require-preflight": "1", authorization: `Bearer ${SECRET}-admin` },
+      });
+      expect(get.status).toBe(200);
+      // One line per request: method, path without the query string, status; no headers, no body.
+      const logged = await service.waitForLog((l) => (l.req as { method?: string })?.method === "GET");
+      expect(logged).toMatchObject({
+        msg: "request completed",
+        req: { method: "GET", path: "/graphql" },
+        res: { status: 200 },
+      });
+      expect(JSON.stringify(logged)).not.toMatch(/ingestion|authorization|Bearer/i);
       service.child.kill("SIGTERM");
       expect((await service.exited).code).toBe(0);
       const cleanup = new Client({ connectionString: db.url });
