@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import type { DataSource } from "typeorm";
 import type { Config } from "./config";
 import { type Database, openDatabase } from "./db/data-source";
 import { QuoteFeed } from "./graphql/quote-feed";
@@ -24,6 +25,25 @@ export interface ServiceOptions {
   runner?: IngestionOptions["runner"];
 }
 
+/** Any fixed number: replicas agree on it to take turns at migrating. */
+const MIGRATION_LOCK = 7_406_202_611;
+
+/**
+ * Replicas starting together on a fresh database would race to create the same tables; a
+ * session-level advisory lock lets one migrate while the others wait, then find nothing to do.
+ */
+async function migrateExclusively(dataSource: DataSource) {
+  const lock = dataSource.createQueryRunner();
+  await lock.connect();
+  try {
+    await lock.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
+    return await dataSource.runMigrations({ transaction: "each" });
+  } finally {
+    await lock.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => undefined);
+    await lock.release();
+  }
+}
+
 /** Logs where prices come from, then opens the database and applies pending migrations. */
 export async function openMigratedDatabase(config: Config, logger: Logger): Promise<Database> {
   logger.info(
@@ -35,7 +55,7 @@ export async function openMigratedDatabase(config: Config, logger: Logger): Prom
   const database = await openDatabase(config, logger);
   try {
     logger.info({ database: database.description }, "database connected");
-    const applied = await database.dataSource.runMigrations({ transaction: "each" });
+    const applied = await migrateExclusively(database.dataSource);
     if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, "applied database migrations");
   } catch (error) {
     await database.dataSource.destroy();
@@ -90,12 +110,17 @@ export async function startService(config: Config, logger: Logger, options: Serv
     url,
     stop() {
       stopping ??= (async () => {
+        const phase = async (name: string, step: () => Promise<void>) => {
+          const started = Date.now();
+          await step();
+          logger.info({ phase: name, ms: Date.now() - started }, `stopped ${name}`);
+        };
         // Wakes long polls (they answer with what they have) before HTTP drains.
-        await feed.stop();
-        await httpService.stop();
+        await phase("long polls", () => feed.stop());
+        await phase("http", () => httpService.stop());
         // A run in progress finishes (its quotes are written in one transaction) before the pool closes.
-        await ingestion.stop();
-        await database.dataSource.destroy();
+        await phase("ingestion", () => ingestion.stop());
+        await phase("database", () => database.dataSource.destroy());
       })();
       return stopping;
     },

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/data-source";
 import { migrations } from "../src/db/migrations";
 import { LATEST_QUOTES_SQL } from "../src/graphql/loaders";
+import { openMigratedDatabase } from "../src/service";
 import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "./support/database";
 import { plan, seedMinuteQuotes } from "./support/explain";
 
@@ -91,5 +92,17 @@ describe("migrations", () => {
     );
     expect(history).toContain("price_quote_asset_convert_time_key");
     expect(history).not.toMatch(/Seq Scan on price_quote/);
+  });
+
+  it("let replicas starting together on an empty database take turns: one migrates, the others find nothing to do", async () => {
+    const fresh = await createTestDatabase();
+    const replicas = await Promise.all([1, 2, 3].map(() => openMigratedDatabase(testConfig(fresh), quietLogger)));
+    try {
+      const [{ count }] = await replicas[0].dataSource.query(`SELECT count(*)::int AS count FROM typeorm_migrations`);
+      expect(count).toBe(migrations.length);
+    } finally {
+      await Promise.all(replicas.map((r) => r.dataSource.destroy()));
+      await fresh.drop();
+    }
   });
 });

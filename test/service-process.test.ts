@@ -1,5 +1,7 @@
+import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
+import { connect } from "node:net";
 import path from "node:path";
 import { Client } from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -121,6 +123,34 @@ describe("the service process", () => {
       await db?.drop();
     });
 
+    it("stops within SHUTDOWN_TIMEOUT_MS even when a client keeps its connection open and never reads", async () => {
+      const own = await createTestDatabase();
+      const service = spawnService({ ...secretEnv, DATABASE_URL: own.url, SHUTDOWN_TIMEOUT_MS: "4000" });
+      const serving = await service.waitForLog((l) => l.msg === "serving GraphQL");
+      const { hostname, port } = new URL(String(serving.url));
+      const socket = connect(Number(port), hostname);
+      await once(socket, "connect");
+      socket.write(
+        `GET /graphql?query=%7B__typename%7D HTTP/1.1\r\nHost: ${hostname}\r\napollo-require-preflight: 1\r\nConnection: keep-alive\r\n\r\n`,
+      );
+      // The client stops reading: it will never notice the server closing its side.
+      socket.pause();
+      await service.waitForLog((l) => l.msg === "request completed");
+      service.child.kill("SIGTERM");
+      expect((await service.exited).code, service.output.join("\n")).toBe(0);
+      expect(service.logs.map((l) => l.msg)).toEqual(
+        expect.arrayContaining([
+          "stopped long polls",
+          "stopped http",
+          "stopped ingestion",
+          "stopped database",
+          "stopped",
+        ]),
+      );
+      socket.destroy();
+      await own.drop();
+    });
+
     it("connects with DATABASE_URL, migrates, serves, and never logs the password", async () => {
       const role = `qg_role_${db.name.slice(-6)}`;
       const admin = new Client({ connectionString: db.url });
@@ -151,7 +181,7 @@ describe("the service process", () => {
       });
       expect(JSON.stringify(logged)).not.toMatch(/ingestion|authorization|Bearer/i);
       service.child.kill("SIGTERM");
-      expect((await service.exited).code).toBe(0);
+      expect((await service.exited).code, service.output.join("\n")).toBe(0);
       const cleanup = new Client({ connectionString: db.url });
       await cleanup.connect();
       await cleanup.query(`DROP OWNED BY ${role}`);

@@ -22,6 +22,8 @@ export interface GraphQLServerOptions {
   plugins: ApolloServerPlugin<GraphQLContext>[];
   /** Closes the WebSocket server with the HTTP one. */
   onDrain: () => Promise<void>;
+  /** How long requests in flight may take at shutdown before their connections are cut. */
+  drainMs: number;
 }
 
 /** Codes whose messages are written for clients; anything else is internal in production. */
@@ -55,7 +57,7 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
         : formatted;
     },
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer, stopGracePeriodMillis: options.drainMs }),
       {
         async serverWillStart() {
           return { drainServer: options.onDrain };

@@ -17,7 +17,7 @@ import { healthRouter } from "./health";
 import { metricsRouter } from "./metrics";
 
 export interface HttpDeps {
-  config: Pick<Config, "http" | "graphql" | "nodeEnv">;
+  config: Pick<Config, "http" | "graphql" | "nodeEnv" | "shutdownTimeoutMs">;
   logger: Logger;
   dataSource: DataSource;
   schema: GraphQLSchema;
@@ -70,6 +70,8 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
     limits: deps.config.graphql,
     logger: deps.logger,
     plugins: [deps.metrics.graphqlPlugin()],
+    // Half the shutdown bound: a client that never closes its connection cannot use it all up.
+    drainMs: Math.floor(deps.config.shutdownTimeoutMs / 2),
     onDrain: async () => {
       for (const closed of subscriptions) closed.abort();
       await ws.dispose();

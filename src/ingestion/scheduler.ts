@@ -39,6 +39,7 @@ export class IngestionScheduler {
   #disabled: string | undefined;
   #pausedUntil: Date | undefined;
   #warnedOverspend = false;
+  #stopped = false;
   #ticks = new Set<Promise<unknown>>();
   /** The start-up run, when one was due: tests and `ingest:once` await it. */
   startupRun: Promise<RunOutcome | undefined> = Promise.resolve(undefined);
@@ -100,7 +101,8 @@ export class IngestionScheduler {
     if (next !== this.#cron || !this.#job) {
       this.#job?.cancel();
       this.#cron = next;
-      if (this.#disabled === undefined) {
+      // After stop(), a run that was in flight may still refresh: it must not schedule again.
+      if (this.#disabled === undefined && !this.#stopped) {
         this.#job = schedule.scheduleJob(next, (fireDate) => void this.#track(this.#tick(fireDate)));
       }
       logger.info(
@@ -125,6 +127,7 @@ export class IngestionScheduler {
 
   /** Stops scheduling and waits for a tick in progress to finish. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     this.#job?.cancel();
     this.#job = undefined;
     await Promise.allSettled([...this.#ticks]);
