@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/data-source";
 import { migrations } from "../src/db/migrations";
 import { LATEST_QUOTES_SQL } from "../src/graphql/loaders";
+import { LATEST_FINAL_SQL, UPDATES_SQL } from "../src/graphql/queries/quote-updates";
 import { openMigratedDatabase } from "../src/service";
 import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "./support/database";
 import { plan, seedMinuteQuotes } from "./support/explain";
@@ -92,6 +93,13 @@ describe("migrations", () => {
     );
     expect(history).toContain("price_quote_asset_convert_time_key");
     expect(history).not.toMatch(/Seq Scan on price_quote/);
+    // The polling feed: a range scan from the cursor in commit order, and the starting point per asset.
+    const updates = await plan(ds, UPDATES_SQL, ["0", "0", null, ["USD"], 501]);
+    expect(updates).toContain("price_quote_tx_order_idx");
+    expect(updates).not.toMatch(/Seq Scan on price_quote/);
+    const start = await plan(ds, LATEST_FINAL_SQL, [[1, 2, 3], ["USD"]]);
+    expect(start).toContain("price_quote_asset_convert_time_key");
+    expect(start).not.toMatch(/Seq Scan on price_quote/);
   });
 
   it("let replicas starting together on an empty database take turns: one migrates, the others find nothing to do", async () => {
