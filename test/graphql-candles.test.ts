@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { CANDLES_FROM_SQL, CANDLES_NEWEST_SQL } from "../src/graphql/queries/candles";
 import { createSchema } from "../src/graphql/schema";
 import { useApi } from "./support/api";
+import { insertSampleAssets } from "./support/database";
 import { analyze, plan, seedMinuteQuotes } from "./support/explain";
 import { graphql } from "./support/service-process";
 
@@ -68,12 +69,7 @@ function expected(
 }
 
 async function seed(ds: DataSource): Promise<void> {
-  await ds.query(`
-    INSERT INTO asset (cmc_id, symbol, name, slug, rank, tracked) VALUES
-      (1, 'BTC', 'Bitcoin', 'bitcoin', 1, true),
-      (1027, 'ETH', 'Ethereum', 'ethereum', 2, true),
-      (30938, 'BTC', 'Satoshi Pumpomoto', 'satoshi-pumpomoto', NULL, false),
-      (5426, 'SOL', 'Solana', 'solana', 5, false)`);
+  await insertSampleAssets(ds);
   await ds.query(
     `INSERT INTO price_quote (asset_id, convert, price, last_updated)
      SELECT a.id, 'USD', (10000 + 100 * (k / 500) + 100 * ((13 * k) % 37) + k % 100) / 100.0,

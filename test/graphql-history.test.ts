@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { HISTORY_ASC_SQL, HISTORY_DESC_SQL } from "../src/graphql/queries/history";
 import { createSchema } from "../src/graphql/schema";
 import { useApi } from "./support/api";
+import { insertSampleAssets } from "./support/database";
 import { analyze, plan, seedMinuteQuotes } from "./support/explain";
 import { graphql } from "./support/service-process";
 
@@ -14,12 +15,7 @@ const at = (minute: number) => new Date(T0 + minute * 60_000).toISOString();
 const minutes = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
 async function seed(ds: DataSource): Promise<void> {
-  await ds.query(`
-    INSERT INTO asset (cmc_id, symbol, name, slug, rank, tracked) VALUES
-      (1, 'BTC', 'Bitcoin', 'bitcoin', 1, true),
-      (1027, 'ETH', 'Ethereum', 'ethereum', 2, true),
-      (30938, 'BTC', 'Satoshi Pumpomoto', 'satoshi-pumpomoto', NULL, false),
-      (5426, 'SOL', 'Solana', 'solana', 5, false)`);
+  await insertSampleAssets(ds);
   await ds.query(
     `INSERT INTO price_quote (asset_id, convert, price, volume_24h, last_updated)
      SELECT a.id, 'USD', 1000.25 + m, 5000 + m, $1::timestamptz + m * interval '1 minute'

@@ -2,15 +2,11 @@ import type { DataSource } from "typeorm";
 import { describe, expect, it } from "vitest";
 import { migrations } from "../src/db/migrations";
 import { useApi } from "./support/api";
+import { insertSampleAssets } from "./support/database";
 import { graphql } from "./support/service-process";
 
 async function seed(ds: DataSource): Promise<void> {
-  await ds.query(`
-    INSERT INTO asset (cmc_id, symbol, name, slug, rank, tracked) VALUES
-      (1, 'BTC', 'Bitcoin', 'bitcoin', 1, true),
-      (1027, 'ETH', 'Ethereum', 'ethereum', 2, true),
-      (30938, 'BTC', 'Satoshi Pumpomoto', 'satoshi-pumpomoto', NULL, false),
-      (5426, 'SOL', 'Solana', 'solana', 5, false)`);
+  await insertSampleAssets(ds);
   await ds.query(`
     INSERT INTO price_quote (asset_id, convert, price, volume_24h, market_cap, percent_change_1h, percent_change_24h,
                              percent_change_7d, circulating_supply, last_updated)

@@ -3,10 +3,10 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CmcSimulator, faults, startCmcSimulator } from "./cmc-simulator/server";
-import { createTestDatabase, type TestDatabase } from "./support/database";
+import { faults } from "./cmc-simulator/server";
 import { makeDataDir } from "./support/processes";
 import { graphql, spawnService } from "./support/service-process";
+import { useSimulatorAndDatabase } from "./support/simulator";
 
 const DIST = path.resolve(__dirname, "../dist");
 
@@ -22,31 +22,27 @@ function ingestOnce(env: Record<string, string>): Promise<{ code: number; output
 }
 
 describe("npm run ingest:once", () => {
-  let db: TestDatabase;
-  let sim: CmcSimulator;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    sim = await startCmcSimulator({ manualClock: true, rateLimitPerMinute: 0, syntheticCoins: 10 });
-  });
-  afterAll(async () => {
-    await sim?.close();
-    await db?.drop();
-  });
+  const fx = useSimulatorAndDatabase();
 
   it("runs once and exits 0 when quotes were stored, 1 when the run failed", async () => {
-    const env = { DATABASE_URL: db.url, CMC_BASE_URL: sim.url, CMC_API_KEY: "sim-key", QUOTEGRAPH_SOURCE: "simulator" };
+    const env = {
+      DATABASE_URL: fx.db.url,
+      CMC_BASE_URL: fx.sim.url,
+      CMC_API_KEY: "sim-key",
+      QUOTEGRAPH_SOURCE: "simulator",
+    };
     const ok = await ingestOnce(env);
     expect(ok.code).toBe(0);
-    const client = new Client({ connectionString: db.url });
+    const client = new Client({ connectionString: fx.db.url });
     await client.connect();
     const { rows } = await client.query(`SELECT trigger, status, quotes_inserted FROM ingestion_run`);
     expect(rows).toEqual([{ trigger: "MANUAL", status: "SUCCEEDED", quotes_inserted: 2 }]);
 
-    sim.setFault(faults.serverError);
+    fx.sim.setFault(faults.serverError);
     const failed = await ingestOnce(env);
     expect(failed.code).toBe(1);
     expect(failed.output).toContain("ingestion run failed");
-    sim.setFault(undefined);
+    fx.sim.setFault(undefined);
 
     const wrongKey = await ingestOnce({ ...env, CMC_API_KEY: "not-the-key-0123456789" });
     expect(wrongKey.code).toBe(1);

@@ -1,29 +1,18 @@
 import { createClient } from "graphql-ws";
 import { Client } from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { type CmcSimulator, startCmcSimulator } from "./cmc-simulator/server";
-import { createTestDatabase, type TestDatabase } from "./support/database";
 import { graphql, spawnService } from "./support/service-process";
+import { useSimulatorAndDatabase } from "./support/simulator";
 
 describe("graceful shutdown under load", () => {
-  let db: TestDatabase;
-  let sim: CmcSimulator;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    // The simulated minute stands still: after the first run, runs store nothing new, so long polls wait.
-    sim = await startCmcSimulator({ manualClock: true, rateLimitPerMinute: 0, syntheticCoins: 10 });
-  });
-  afterAll(async () => {
-    await sim?.close();
-    await db?.drop();
-  });
+  // The simulated minute stands still: after the first run, runs store nothing new, so long polls wait.
+  const fx = useSimulatorAndDatabase();
 
   it("answers long polls, ends subscriptions, never leaves half a run, and exits 0 on SIGTERM", async () => {
     const service = spawnService({
-      DATABASE_URL: db.url,
-      CMC_BASE_URL: sim.url,
+      DATABASE_URL: fx.db.url,
+      CMC_BASE_URL: fx.sim.url,
       CMC_API_KEY: "sim-key",
       QUOTEGRAPH_SOURCE: "simulator",
       INGEST_CRON: "* * * * * *",
@@ -68,8 +57,8 @@ describe("graceful shutdown under load", () => {
       return outcomes;
     })();
     // A slow CMC: a run is in flight (its row says RUNNING) when the signal arrives.
-    sim.setDelay(5000);
-    const client = new Client({ connectionString: db.url });
+    fx.sim.setDelay(5000);
+    const client = new Client({ connectionString: fx.db.url });
     await client.connect();
     const inFlight = () => client.query(`SELECT count(*)::int AS n FROM ingestion_run WHERE status = 'RUNNING'`);
     await expect.poll(async () => (await inFlight()).rows[0].n, { timeout: 10_000 }).toBe(1);

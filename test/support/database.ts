@@ -49,3 +49,13 @@ export async function openMigrated(db: TestDatabase): Promise<Database> {
   await database.dataSource.runMigrations({ transaction: "each" });
   return database;
 }
+
+/** The assets GraphQL tests share: BTC and ETH tracked, an inactive BTC namesake and SOL untracked. */
+export async function insertSampleAssets(ds: { query(sql: string): Promise<unknown> }): Promise<void> {
+  await ds.query(`
+    INSERT INTO asset (cmc_id, symbol, name, slug, rank, tracked) VALUES
+      (1, 'BTC', 'Bitcoin', 'bitcoin', 1, true),
+      (1027, 'ETH', 'Ethereum', 'ethereum', 2, true),
+      (30938, 'BTC', 'Satoshi Pumpomoto', 'satoshi-pumpomoto', NULL, false),
+      (5426, 'SOL', 'Solana', 'solana', 5, false)`);
+}
