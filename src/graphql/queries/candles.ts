@@ -1,20 +1,5 @@
 import type { DataSource } from "typeorm";
-import { CandleInterval } from "../types/candle-interval";
-
-/**
- * Bucket widths as PostgreSQL intervals. Days and weeks are written in hours on purpose:
- * `timestamptz + interval '1 day'` follows the session's time zone across daylight-saving changes
- * (23 or 25 hours), while candles are fixed-width UTC buckets, as date_bin computes them.
- */
-export const BUCKET_WIDTH: Record<CandleInterval, string> = {
-  [CandleInterval.MINUTE]: "1 minute",
-  [CandleInterval.FIVE_MINUTES]: "5 minutes",
-  [CandleInterval.FIFTEEN_MINUTES]: "15 minutes",
-  [CandleInterval.HOUR]: "1 hour",
-  [CandleInterval.FOUR_HOURS]: "4 hours",
-  [CandleInterval.DAY]: "24 hours",
-  [CandleInterval.WEEK]: "168 hours",
-};
+import { BUCKET_WIDTH, type CandleInterval } from "../types/candle-interval";
 
 /*
  * Candles are aggregated in PostgreSQL, and only over the buckets returned.

@@ -5,13 +5,11 @@ import { AssetArgs, AssetsArgs } from "../args/assets.args";
 import { checkConvert, checkRange } from "../args/validate";
 import { findAssetsBySymbols } from "../asset-lookup";
 import type { GraphQLContext } from "../context";
-import { decodeCursor, encodeCursor } from "../cursor";
+import { assetCursor } from "../cursor";
 import { badUserInput } from "../errors";
 import { Asset } from "../types/asset.type";
 import { AssetConnection } from "../types/asset-connection.type";
 import { PriceQuote } from "../types/price-quote.type";
-
-const CURSOR_KIND = "asset";
 
 @Resolver(() => Asset)
 export class AssetResolver {
@@ -29,10 +27,10 @@ export class AssetResolver {
     if (tracked !== undefined && tracked !== null) query.andWhere("a.tracked = :tracked", { tracked });
     if (symbols)
       query.andWhere("upper(a.symbol) = ANY(:symbols)", { symbols: symbols.map((s) => s.trim().toUpperCase()) });
-    if (after) query.andWhere("a.id > :after", { after: Number(decodeCursor(CURSOR_KIND, after, /^\d{1,10}$/)) });
+    if (after) query.andWhere("a.id > :after", { after: assetCursor.decode(after) });
     const rows = await query.getMany();
     const page = rows.slice(0, size).map(Asset.from);
-    const edges = page.map((node) => ({ cursor: encodeCursor(CURSOR_KIND, node.id), node }));
+    const edges = page.map((node) => ({ cursor: assetCursor.encode(node.rowId), node }));
     return {
       edges,
       nodes: page,

@@ -7,8 +7,7 @@ import { checkConvert, checkRange, checkTimeRange } from "../args/validate";
 import { requireAssetsBySymbols } from "../asset-lookup";
 import { cacheUntilNextTick } from "../cache-control";
 import type { GraphQLContext } from "../context";
-import { decodeCursor, encodeCursor } from "../cursor";
-import { badUserInput } from "../errors";
+import { historyCursor } from "../cursor";
 import { fromRow } from "../loaders";
 import { queryCandles } from "../queries/candles";
 import { queryHistory } from "../queries/history";
@@ -16,28 +15,6 @@ import { Candle } from "../types/candle.type";
 import { PriceQuote } from "../types/price-quote.type";
 import { PriceQuoteConnection } from "../types/price-quote-connection.type";
 import { SortOrder } from "../types/sort-order";
-
-/*
- * A history cursor is `quote:<order>:<epoch microseconds of the row's last_updated>`, base64url.
- * It names a position in one order: a cursor taken while paging DESC means "older than this",
- * which ASC would read as "newer than this" and so replay rows the client has already seen. A
- * cursor used with the other order is therefore refused with BAD_USER_INPUT naming the order it
- * belongs to. It carries no asset, currency or range: like any keyset position it stays valid
- * when those change, and `from`/`to` keep applying to the later pages.
- */
-const CURSOR_KIND = "quote";
-const CURSOR_VALUE = /^(ASC|DESC):-?\d{1,19}$/;
-
-function decodeHistoryCursor(after: string, order: SortOrder): string {
-  const [cursorOrder, position] = decodeCursor(CURSOR_KIND, after, CURSOR_VALUE).split(":");
-  if (cursorOrder !== order) {
-    throw badUserInput(
-      `cursor "${after}" continues a list in ${cursorOrder} order: pass order: ${cursorOrder} with it, ` +
-        `or omit after to start the ${order} list from its beginning`,
-    );
-  }
-  return position;
-}
 
 /** One page of an asset's quotes; shared by Query.priceHistory and Asset.history. */
 export async function historyConnection(
@@ -49,7 +26,7 @@ export async function historyConnection(
   const convert = checkConvert(args.convert, ctx.converts);
   checkTimeRange(args.from, args.to);
   const order = args.order ?? SortOrder.DESC;
-  const afterPosition = args.after ? decodeHistoryCursor(args.after, order) : null;
+  const afterPosition = args.after ? historyCursor.decode(args.after, order) : null;
   // One row more than asked for tells whether another page exists.
   const rows = await queryHistory(ctx.dataSource, {
     assetId,
@@ -62,7 +39,7 @@ export async function historyConnection(
   });
   const repository = ctx.dataSource.getRepository(PriceQuoteEntity);
   const edges = rows.slice(0, first).map((row) => ({
-    cursor: encodeCursor(CURSOR_KIND, `${order}:${row.position as string}`),
+    cursor: historyCursor.encode(order, row.position as string),
     node: PriceQuote.from(repository.create(fromRow(row))),
   }));
   return {

@@ -5,29 +5,20 @@ import { QuoteAddedArgs, QuoteUpdatesArgs } from "../args/quote-updates.args";
 import { checkConvert, checkRange } from "../args/validate";
 import { requireAssetsBySymbols } from "../asset-lookup";
 import type { GraphQLContext } from "../context";
-import { decodeCursor, encodeCursor } from "../cursor";
+import { updatesCursor } from "../cursor";
 import {
   readFrontier,
   readLatestFinal,
   readUpdates,
   type UpdatesFilter,
   type UpdatesPage,
-  type UpdatesPosition,
 } from "../queries/quote-updates";
 import { PriceQuote } from "../types/price-quote.type";
 import { QuoteUpdates } from "../types/quote-updates.type";
 
-const CURSOR_KIND = "updates";
 /** Even without a notification, look again this often: the frontier also moves when unrelated transactions end. */
 const RECHECK_MS = 1_000;
 const SUBSCRIPTION_PAGE = 500;
-
-const encode = (p: UpdatesPosition) => encodeCursor(CURSOR_KIND, `${p.txId}.${p.id}`);
-
-function decode(cursor: string): UpdatesPosition {
-  const [txId, id] = decodeCursor(CURSOR_KIND, cursor, /^\d{1,19}\.\d{1,19}$/).split(".");
-  return { txId: BigInt(txId), id: BigInt(id) };
-}
 
 async function filterOf(ctx: GraphQLContext, symbols: string[] | undefined, convert: string | undefined) {
   const converts = convert === undefined || convert === null ? ctx.converts : [checkConvert(convert, ctx.converts)];
@@ -49,7 +40,7 @@ export class QuoteUpdatesResolver {
   ): Promise<QuoteUpdates> {
     const size = checkRange("limit", limit ?? 500, 1, 1000);
     const wait = checkRange("waitSeconds", waitSeconds ?? 0, 0, 30);
-    const position = after ? decode(after) : undefined;
+    const position = after ? updatesCursor.decode(after) : undefined;
     const filter = await filterOf(ctx, symbols, convert);
     let page: UpdatesPage;
     if (!position) {
@@ -67,7 +58,11 @@ export class QuoteUpdatesResolver {
         page = await readUpdates(ctx.dataSource, page.position, filter, size);
       }
     }
-    return { quotes: page.quotes.map(PriceQuote.from), cursor: encode(page.position), hasMore: page.hasMore };
+    return {
+      quotes: page.quotes.map(PriceQuote.from),
+      cursor: updatesCursor.encode(page.position),
+      hasMore: page.hasMore,
+    };
   }
 
   @Subscription(() => PriceQuote, {
