@@ -1,7 +1,7 @@
 import type { DataSource } from "typeorm";
 import { afterAll, beforeAll, bench, describe } from "vitest";
 import { openDatabase } from "../src/db/data-source";
-import { CANDLES_NEWEST_SQL } from "../src/graphql/queries/candles";
+import { CANDLES_NEWEST_SQL } from "../src/db/store/candles";
 import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "../test/support/database";
 
 /**

@@ -5,13 +5,13 @@ import type { Pool } from "pg";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { DataSource } from "typeorm";
 import type { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver";
-import type { QuoteFeed } from "./graphql/quote-feed";
+import type { FeedListener } from "./db/store/feed-listener";
 import type { Ingestion } from "./ingestion/ingestion";
 
 export interface MetricsDeps {
   ingestion: Ingestion;
   dataSource: DataSource;
-  feed: QuoteFeed;
+  feed: FeedListener;
 }
 
 /** Paths with their own label; anything else is "other", so scanners cannot grow the label set. */

@@ -1,8 +1,8 @@
 import type { AddressInfo } from "node:net";
-import type { DataSource } from "typeorm";
 import type { Config } from "./config";
 import { type Database, openDatabase } from "./db/data-source";
-import { QuoteFeed } from "./graphql/quote-feed";
+import { FeedListener } from "./db/store/feed-listener";
+import { migrateExclusively } from "./db/store/migrations";
 import { createSchema } from "./graphql/schema";
 import { type HttpService, startHttp } from "./http/app";
 import { Ingestion, type IngestionOptions } from "./ingestion/ingestion";
@@ -12,7 +12,7 @@ import { Metrics } from "./metrics";
 export interface Service {
   database: Database;
   ingestion: Ingestion;
-  feed: QuoteFeed;
+  feed: FeedListener;
   /** Base URL the HTTP listener answers on, e.g. http://127.0.0.1:4000. */
   url: string;
   stop(): Promise<void>;
@@ -23,25 +23,6 @@ export interface ServiceOptions {
   schedule?: boolean;
   /** Test seams for the ingestion runner's time and randomness. */
   runner?: IngestionOptions["runner"];
-}
-
-/** Any fixed number: replicas agree on it to take turns at migrating. */
-const MIGRATION_LOCK = 7_406_202_611;
-
-/**
- * Replicas starting together on a fresh database would race to create the same tables; a
- * session-level advisory lock lets one migrate while the others wait, then find nothing to do.
- */
-async function migrateExclusively(dataSource: DataSource) {
-  const lock = dataSource.createQueryRunner();
-  await lock.connect();
-  try {
-    await lock.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
-    return await dataSource.runMigrations({ transaction: "each" });
-  } finally {
-    await lock.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => undefined);
-    await lock.release();
-  }
 }
 
 /** Logs where prices come from, then opens the database and applies pending migrations. */
@@ -68,7 +49,7 @@ export async function openMigratedDatabase(config: Config, logger: Logger): Prom
 export async function startService(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<Service> {
   const database = await openMigratedDatabase(config, logger);
   const ingestion = new Ingestion({ config, dataSource: database.dataSource, logger, runner: options.runner });
-  const feed = new QuoteFeed(database.dataSource, logger);
+  const feed = new FeedListener(database.dataSource, logger);
   // Subscribed before the schedule starts, so the start-up run is counted too.
   const metrics = new Metrics({ ingestion, dataSource: database.dataSource, feed });
   let http: HttpService | undefined;

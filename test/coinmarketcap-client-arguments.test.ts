@@ -18,11 +18,8 @@ describe("CmcClient arguments", () => {
 
   it("asks nothing for no ids or no symbols", async () => {
     await expect(client.quotesLatest([], ["USD"])).resolves.toEqual({
-      quotes: [],
-      skipped: [],
-      creditCount: 0,
-      fetched: 0,
-      notice: null,
+      result: { quotes: [], skipped: [], creditCount: 0, notice: null },
+      error: null,
     });
     await expect(client.map([" ", ""])).resolves.toEqual([]);
   });

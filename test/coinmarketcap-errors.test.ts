@@ -59,7 +59,6 @@ describe("CmcError", () => {
     expect(error).toBeInstanceOf(Error);
     expect(error).toMatchObject({ name: "CmcError", kind: "quota-daily", httpStatus: 429, errorCode: 1009 });
     expect(error.retryable).toBe(false);
-    expect(error.partial).toBeUndefined();
   });
 
   it("cuts very long messages", () => {

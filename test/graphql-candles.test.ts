@@ -1,7 +1,7 @@
 import { printSchema } from "graphql";
 import type { DataSource } from "typeorm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CANDLES_FROM_SQL, CANDLES_NEWEST_SQL } from "../src/graphql/queries/candles";
+import { CANDLES_FROM_SQL, CANDLES_NEWEST_SQL } from "../src/db/store/candles";
 import { createSchema } from "../src/graphql/schema";
 import { useApi } from "./support/api";
 import { insertSampleAssets } from "./support/database";

@@ -1,7 +1,7 @@
 import { printSchema } from "graphql";
 import type { DataSource } from "typeorm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { HISTORY_ASC_SQL, HISTORY_DESC_SQL } from "../src/graphql/queries/history";
+import { HISTORY_ASC_SQL, HISTORY_DESC_SQL } from "../src/db/store/quotes";
 import { createSchema } from "../src/graphql/schema";
 import { useApi } from "./support/api";
 import { insertSampleAssets } from "./support/database";

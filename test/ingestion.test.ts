@@ -1,7 +1,7 @@
 import { Client } from "pg";
 import type { DataSource } from "typeorm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { QuoteFeed } from "../src/graphql/quote-feed";
+import { FeedListener } from "../src/db/store/feed-listener";
 import type { Ingestion } from "../src/ingestion/ingestion";
 import { Metrics } from "../src/metrics";
 import { type CmcSimulator, faults, startCmcSimulator } from "./cmc-simulator/server";
@@ -247,7 +247,7 @@ describe("ingestion against the CMC simulator", () => {
         },
       },
     );
-    const metrics = new Metrics({ ingestion, dataSource: ds, feed: new QuoteFeed(ds, quietLogger) });
+    const metrics = new Metrics({ ingestion, dataSource: ds, feed: new FeedListener(ds, quietLogger) });
     await ingestion.prepare();
     const { run } = await ingestion.runNow();
     expect(run.status).toBe("RUNNING");

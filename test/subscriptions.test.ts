@@ -3,7 +3,7 @@ import { DataSource } from "typeorm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { openDatabase } from "../src/db/data-source";
-import { writeQuotes } from "../src/ingestion/quote-writer";
+import { insertQuotes } from "../src/db/store/quotes";
 import { type Service, startService } from "../src/service";
 import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "./support/database";
 
@@ -55,12 +55,10 @@ describe("quoteAdded over WebSocket (graphql-transport-ws)", () => {
 
   /** Stores quotes the way ingestion does (one transaction + NOTIFY), from a connection the service does not own. */
   async function store(...quotes: [symbol: string, convert: string, price: number][]) {
-    await writeQuotes(
+    await insertQuotes(
       writer,
       quotes.map(([symbol, convert, price]) => ({
         assetId: ids.get(symbol) as number,
-        cmcId: 0,
-        symbol,
         convert,
         price: String(price),
         volume24h: null,

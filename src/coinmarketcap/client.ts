@@ -4,10 +4,12 @@ import { QUOTE_BATCH_SIZE, quoteCallCredits } from "./credits";
 import { CmcError } from "./errors";
 import { readResponse } from "./response";
 import {
+  addQuotesResult,
   type CmcKeyInfo,
   type CmcMapEntry,
   type CmcQuotesResult,
   type CmcResponse,
+  emptyQuotesResult,
   parseKeyInfo,
   parseMap,
   parseQuotesLatest,
@@ -25,6 +27,15 @@ export interface CmcClientOptions {
   signal?: AbortSignal;
   /** Told of every request's outcome (metrics). */
   onCall?: (call: CmcCall) => void;
+}
+
+/**
+ * What `quotesLatest` got: every batch's quotes up to the first failing one, and that failure (null
+ * when every batch answered). Quotes already received and credits already spent are kept either way.
+ */
+export interface CmcQuotesOutcome {
+  result: CmcQuotesResult;
+  error: CmcError | null;
 }
 
 /** One request to CMC as metrics see it. */
@@ -67,9 +78,9 @@ export class CmcClient {
   /**
    * Latest quotes of coins by CMC id (never by symbol: symbols are ambiguous), one request per
    * `QUOTE_BATCH_SIZE` ids, one after the other to stay clear of the per-minute limit. A failing
-   * batch stops the run: the thrown `CmcError` carries the earlier batches' results in `partial`.
+   * batch stops the run; it comes back as `error` beside what the earlier batches returned.
    */
-  async quotesLatest(ids: number[], converts: string[]): Promise<CmcQuotesResult> {
+  async quotesLatest(ids: number[], converts: string[]): Promise<CmcQuotesOutcome> {
     const uniqueIds = [...new Set(ids)];
     for (const id of uniqueIds) {
       if (!Number.isSafeInteger(id) || id <= 0) throw new RangeError(`CMC ids are positive integers, got ${id}`);
@@ -77,7 +88,7 @@ export class CmcClient {
     const codes = [...new Set(converts.map((code) => code.trim().toUpperCase()))];
     if (codes.length === 0 || codes.includes("")) throw new RangeError("converts must name at least one currency");
 
-    const result: CmcQuotesResult = { quotes: [], skipped: [], creditCount: 0, fetched: 0, notice: null };
+    const result = emptyQuotesResult();
     for (let start = 0; start < uniqueIds.length; start += QUOTE_BATCH_SIZE) {
       const batch = uniqueIds.slice(start, start + QUOTE_BATCH_SIZE);
       try {
@@ -87,19 +98,18 @@ export class CmcClient {
           // Otherwise one delisted id fails the whole batch with a 400.
           skip_invalid: "true",
         });
-        const parsed = parseQuotesLatest(response, batch, codes);
-        result.quotes.push(...parsed.quotes);
-        result.skipped.push(...parsed.skipped);
-        result.fetched += parsed.fetched;
-        // Should CMC leave out the count, assume the documented price rather than free.
-        result.creditCount += response.status.creditCount ?? quoteCallCredits(batch.length, codes.length);
-        result.notice = response.status.notice ?? result.notice;
+        addQuotesResult(result, {
+          ...parseQuotesLatest(response, batch, codes),
+          // Should CMC leave out the count, assume the documented price rather than free.
+          creditCount: response.status.creditCount ?? quoteCallCredits(batch.length, codes.length),
+          notice: response.status.notice,
+        });
       } catch (error) {
-        if (error instanceof CmcError) error.partial = result;
+        if (error instanceof CmcError) return { result, error };
         throw error;
       }
     }
-    return result;
+    return { result, error: null };
   }
 
   /**

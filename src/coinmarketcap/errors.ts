@@ -1,5 +1,3 @@
-import type { CmcQuotesResult } from "./schemas";
-
 export type CmcErrorKind =
   | "auth"
   | "payment"
@@ -89,11 +87,6 @@ export class CmcError extends Error {
   readonly httpStatus: number | null;
   readonly errorCode: number | null;
   readonly retryable: boolean;
-  /**
-   * Set by `CmcClient.quotesLatest`: what the batches before the failing one returned, and the
-   * credits they cost, so a caller can keep them and account for the spend.
-   */
-  partial: CmcQuotesResult | undefined;
 
   constructor(details: CmcErrorDetails) {
     const message =

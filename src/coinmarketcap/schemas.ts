@@ -29,9 +29,17 @@ export interface CmcQuotesResult {
   quotes: CmcQuote[];
   skipped: CmcSkipped[];
   creditCount: number;
-  /** Coin entries seen in the responses, valid or not. */
-  fetched: number;
   notice: string | null;
+}
+
+export const emptyQuotesResult = (): CmcQuotesResult => ({ quotes: [], skipped: [], creditCount: 0, notice: null });
+
+/** Adds `part` (a later batch or attempt) to `total`. */
+export function addQuotesResult(total: CmcQuotesResult, part: CmcQuotesResult): void {
+  total.quotes.push(...part.quotes);
+  total.skipped.push(...part.skipped);
+  total.creditCount += part.creditCount;
+  total.notice = part.notice ?? total.notice;
 }
 
 export interface CmcMapEntry {
@@ -173,11 +181,7 @@ const quoteSchema = z.object({
 
 const quotesEnvelope = z.object({ data: z.record(z.string(), z.unknown()) });
 
-export interface CmcQuotesBatch {
-  quotes: CmcQuote[];
-  skipped: CmcSkipped[];
-  fetched: number;
-}
+export type CmcQuotesBatch = Pick<CmcQuotesResult, "quotes" | "skipped">;
 
 /**
  * The quotes in a v2 `quotes/latest` response requested by id. Invalid coins and currency entries
@@ -241,7 +245,7 @@ export function parseQuotesLatest(response: CmcResponse, requestedIds: number[],
   for (const id of requestedIds) {
     if (!seen.has(id)) skipped.push({ cmcId: id, reason: "not in the response (unknown or invalid id)" });
   }
-  return { quotes, skipped, fetched: entries.length };
+  return { quotes, skipped };
 }
 
 const mapEntrySchema = z.object({

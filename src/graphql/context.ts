@@ -1,16 +1,22 @@
 import type { DataSource } from "typeorm";
-import type { Asset } from "../db/entities/asset.entity";
-import type { IngestionRun } from "../db/entities/ingestion-run.entity";
-import type { IngestionStateSnapshot } from "../ingestion/scheduler";
+import type { AssetRow } from "../db/store/assets";
+import type { FeedListener } from "../db/store/feed-listener";
+import type { RunRow } from "../db/store/runs";
 import { createLoaders, type Loaders } from "./loaders";
-import type { QuoteFeed } from "./quote-feed";
+import type { IngestionState } from "./types/ingestion-state.type";
 
-/** What the API may ask of ingestion; resolvers never call CMC themselves. */
+/** The asset a tracking mutation changed, or why the request was refused (the client's to fix). */
+export type TrackResult = { asset: AssetRow; refused?: undefined } | { asset?: undefined; refused: string };
+
+/**
+ * What the API may ask of ingestion. Resolvers never call CMC themselves: ingestion implements
+ * this, and service.ts hands it over.
+ */
 export interface IngestionControl {
-  state(): IngestionStateSnapshot;
-  runNow(): Promise<{ run: IngestionRun }>;
-  track(selector: { symbol?: string | null; cmcId?: number | null }): Promise<Asset>;
-  untrack(selector: { symbol?: string | null; cmcId?: number | null }): Promise<Asset>;
+  state(): Omit<IngestionState, "lastRun" | "lastSuccessAt">;
+  runNow(): Promise<{ run: RunRow }>;
+  track(selector: { symbol?: string | null; cmcId?: number | null }): Promise<TrackResult>;
+  untrack(selector: { symbol?: string | null; cmcId?: number | null }): Promise<TrackResult>;
 }
 
 export interface GraphQLContext {
@@ -23,7 +29,7 @@ export interface GraphQLContext {
   caller: "admin" | "anonymous" | "invalid";
   /** False when no ADMIN_TOKEN is configured: every mutation is then refused. */
   adminConfigured: boolean;
-  feed: QuoteFeed;
+  feed: FeedListener;
   /** Aborts when the client goes away, releasing a long poll. */
   signal: AbortSignal;
 }
@@ -33,7 +39,7 @@ export interface ContextDeps {
   converts: string[];
   ingestion: IngestionControl;
   adminToken: string | undefined;
-  feed: QuoteFeed;
+  feed: FeedListener;
 }
 
 /** A fresh context per request, so DataLoader caches never outlive one request. */

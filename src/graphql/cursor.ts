@@ -1,3 +1,4 @@
+import type { FeedPosition } from "../db/store/feed";
 import { badUserInput } from "./errors";
 
 /*
@@ -66,12 +67,6 @@ export const historyCursor = {
     return String(within(cursor, position, INT8_MIN, INT8_MAX));
   },
 };
-
-/** A position in commit order: every quote at or below it has been delivered. */
-export interface FeedPosition {
-  txId: bigint;
-  id: bigint;
-}
 
 /** The polling feed (`quoteUpdates`): a position in commit order. */
 export const updatesCursor = {

@@ -1,5 +1,8 @@
+// type-graphql reads decorator metadata: the polyfill loads before any decorated class.
+import "reflect-metadata";
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
 import { buildSchema, type PubSub } from "type-graphql";
+import { validateArgs } from "./args/validation";
 import { authChecker } from "./auth";
 import { cacheControlDirective } from "./cache-control";
 import { AssetResolver } from "./resolvers/asset.resolver";
@@ -34,7 +37,7 @@ const noTopics: PubSub = {
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers,
-    validate: false,
+    validateFn: validateArgs,
     authChecker,
     pubSub: noTopics,
     directives: [cacheControlDirective],

@@ -1,5 +1,6 @@
 import { Router } from "express";
 import type { DataSource } from "typeorm";
+import { appliedMigrations } from "../db/store/migrations";
 
 /** Liveness says the process answers; readiness says it can serve data. */
 export function healthRouter(dataSource: DataSource): Router {
@@ -11,8 +12,7 @@ export function healthRouter(dataSource: DataSource): Router {
   router.get("/readyz", async (_req, res) => {
     let applied: Set<string>;
     try {
-      const rows: { name: string }[] = await dataSource.query(`SELECT name FROM typeorm_migrations`);
-      applied = new Set(rows.map((row) => row.name));
+      applied = await appliedMigrations(dataSource);
     } catch (error) {
       res.status(503).json({ status: "unavailable", reason: `database unreachable: ${(error as Error).message}` });
       return;

@@ -4,13 +4,13 @@ import { hostname } from "node:os";
 import type { DataSource } from "typeorm";
 import { type CmcCall, CmcClient } from "../coinmarketcap/client";
 import type { Config } from "../config";
-import type { Asset } from "../db/entities/asset.entity";
+import type { AssetRow } from "../db/store/assets";
 import type { Logger } from "../logger";
 import { QuoteBuffer } from "./quote-buffer";
 import { IngestionRunner, type RunnerOptions, type RunOutcome } from "./runner";
 import { IngestionScheduler, type IngestionStateSnapshot } from "./scheduler";
 import { guardPriceSource } from "./source-guard";
-import { type AssetSelector, AssetTracker } from "./tracking";
+import { type AssetSelector, AssetTracker, TrackingError } from "./tracking";
 
 /** Quotes kept in memory while the database is unavailable; about 2 MB at this bound. */
 const BUFFER_LIMIT = 10_000;
@@ -37,6 +37,9 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", done, { once: true });
   });
 }
+
+/** The asset now (un)tracked, or why the request was refused: the caller's mistake, to be fixed by the caller. */
+export type TrackResult = { asset: AssetRow; refused?: undefined } | { asset?: undefined; refused: string };
 
 /** Everything ingestion offers the rest of the service: its state, a manual run, tracking. */
 export class Ingestion {
@@ -112,15 +115,24 @@ export class Ingestion {
     return this.scheduler.runNow();
   }
 
-  async track(selector: AssetSelector): Promise<Asset> {
-    const asset = await this.#tracker.track(selector);
-    await this.scheduler.refresh();
-    return asset;
+  /** Tracks a coin; a request that names no coin, or several, is refused with what to send instead. */
+  track(selector: AssetSelector): Promise<TrackResult> {
+    return this.#changeTracking(() => this.#tracker.track(selector));
   }
 
-  async untrack(selector: AssetSelector): Promise<Asset> {
-    const asset = await this.#tracker.untrack(selector);
+  untrack(selector: AssetSelector): Promise<TrackResult> {
+    return this.#changeTracking(() => this.#tracker.untrack(selector));
+  }
+
+  async #changeTracking(change: () => Promise<AssetRow>): Promise<TrackResult> {
+    let asset: AssetRow;
+    try {
+      asset = await change();
+    } catch (error) {
+      if (error instanceof TrackingError) return { refused: error.message };
+      throw error;
+    }
     await this.scheduler.refresh();
-    return asset;
+    return { asset };
   }
 }

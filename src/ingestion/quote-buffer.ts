@@ -1,17 +1,14 @@
-import type { PendingQuote } from "./quote-writer";
+import type { NewQuote } from "../db/store/quotes";
+import type { BufferedRun } from "../db/store/runs";
 
-export interface BufferedBatch {
-  /** The ingestion_run row to complete once the batch is stored. */
-  runId: number;
-  quotes: PendingQuote[];
-}
+type Batch = Omit<BufferedRun, "quotes"> & { quotes: NewQuote[] };
 
 /**
  * CMC's latest price cannot be fetched again later, so quotes fetched while the database is down
  * wait here. Bounded: past `limit` quotes, the oldest are dropped and counted.
  */
 export class QuoteBuffer {
-  #batches: BufferedBatch[] = [];
+  #batches: Batch[] = [];
   #size = 0;
   #dropped = 0;
 
@@ -26,8 +23,8 @@ export class QuoteBuffer {
     return this.#dropped;
   }
 
-  add(batch: BufferedBatch): number {
-    this.#batches.push({ runId: batch.runId, quotes: [...batch.quotes] });
+  add(batch: BufferedRun): number {
+    this.#batches.push({ ...batch, quotes: [...batch.quotes] });
     this.#size += batch.quotes.length;
     let dropped = 0;
     while (this.#size > this.limit) {
@@ -42,7 +39,7 @@ export class QuoteBuffer {
     return dropped;
   }
 
-  peek(): BufferedBatch | undefined {
+  peek(): BufferedRun | undefined {
     return this.#batches[0];
   }
 

@@ -1,13 +1,14 @@
 import type { DataSource } from "typeorm";
-import type { CmcClient } from "../coinmarketcap/client";
+import type { CmcClient, CmcQuotesOutcome } from "../coinmarketcap/client";
 import { CmcError } from "../coinmarketcap/errors";
-import type { CmcQuote, CmcQuotesResult } from "../coinmarketcap/schemas";
-import { Asset } from "../db/entities/asset.entity";
-import { IngestionRun, type IngestionStatus, type IngestionTrigger } from "../db/entities/ingestion-run.entity";
+import { addQuotesResult, emptyQuotesResult } from "../coinmarketcap/schemas";
+import type { IngestionTrigger } from "../db/entities/ingestion-run.entity";
+import { type AssetRow, trackedAssets } from "../db/store/assets";
+import { insertQuotes, type NewQuote } from "../db/store/quotes";
+import { finishRun, type RunRow, recordSkippedRun, startRun, storeBufferedRun } from "../db/store/runs";
 import type { Logger } from "../logger";
 import { rateLimitDelayMs } from "./backoff";
 import type { QuoteBuffer } from "./quote-buffer";
-import { type PendingQuote, writeQuotes } from "./quote-writer";
 import type { AssetTracker } from "./tracking";
 
 /** What the schedule must do after a run, from CMC's answer. */
@@ -17,7 +18,7 @@ export type RunAction =
   | { kind: "pause"; until: Date; reason: string };
 
 export interface RunOutcome {
-  run: IngestionRun;
+  run: RunRow;
   action: RunAction;
 }
 
@@ -90,17 +91,9 @@ export class IngestionRunner {
     }
   }
 
-  async recordSkipped(trigger: IngestionTrigger, reason: string): Promise<IngestionRun> {
-    const now = this.#o.now();
+  async recordSkipped(trigger: IngestionTrigger, reason: string): Promise<RunRow> {
     this.#o.logger.warn({ trigger }, `ingestion run skipped: ${reason}`);
-    const run = await this.#o.dataSource.getRepository(IngestionRun).save({
-      trigger,
-      status: "SKIPPED",
-      startedAt: now,
-      finishedAt: now,
-      errorCode: "SKIPPED",
-      errorMessage: reason,
-    });
+    const run = await recordSkippedRun(this.#o.dataSource, trigger, this.#o.now(), reason);
     this.#o.onRun({ run, action: { kind: "continue" } });
     return run;
   }
@@ -110,15 +103,7 @@ export class IngestionRunner {
     const { buffer, dataSource, logger } = this.#o;
     let stored = 0;
     for (let batch = buffer.peek(); batch; batch = buffer.peek()) {
-      const inserted = await writeQuotes(dataSource, batch.quotes);
-      await dataSource.query(
-        `UPDATE ingestion_run SET quotes_inserted = quotes_inserted + $2,
-           quotes_skipped = greatest(quotes_fetched - quotes_inserted - $2, 0),
-           status = CASE WHEN status = 'RUNNING' THEN 'SUCCEEDED' ELSE status END,
-           finished_at = coalesce(finished_at, now())
-         WHERE id = $1`,
-        [batch.runId, inserted],
-      );
+      const inserted = await storeBufferedRun(dataSource, batch);
       buffer.shift();
       stored += inserted;
       logger.info(
@@ -131,31 +116,31 @@ export class IngestionRunner {
 
   async #run(trigger: IngestionTrigger, deadline: Date | undefined): Promise<RunOutcome> {
     const { dataSource, logger, tracker } = this.#o;
-    const runs = dataSource.getRepository(IngestionRun);
     await this.flushBuffer();
-    const run = await runs.save({ trigger, status: "RUNNING" as IngestionStatus, startedAt: this.#o.now() });
+    const run = await startRun(dataSource, trigger, this.#o.now());
     const started = performance.now();
-    let result: CmcQuotesResult = { quotes: [], skipped: [], creditCount: 0, fetched: 0, notice: null };
-    let failure: CmcError | undefined;
-    let assets: Asset[] = [];
+    let assets: AssetRow[] = [];
+    let fetched: CmcQuotesOutcome = { result: emptyQuotesResult(), error: null };
     try {
       await tracker.seed(this.#o.trackedSymbols);
-      assets = await dataSource.getRepository(Asset).find({ where: { tracked: true }, order: { cmcId: "ASC" } });
-      if (assets.length > 0)
-        result = await this.#fetch(
-          assets.map((a) => a.cmcId),
+      assets = await trackedAssets(dataSource);
+      if (assets.length > 0) {
+        fetched = await this.#fetch(
+          assets.map((a) => a.cmcId).sort((a, b) => a - b),
           deadline,
         );
-    } catch (error) {
-      if (!(error instanceof CmcError)) throw error;
-      failure = error;
-      if (error.partial) result = error.partial;
+      }
+    } catch (cmcError) {
+      // Resolving TRACKED_SYMBOLS through /map can fail like any CMC call.
+      if (!(cmcError instanceof CmcError)) throw cmcError;
+      fetched = { result: emptyQuotesResult(), error: cmcError };
     }
+    const { result, error } = fetched;
 
     const assetIds = new Map(assets.map((a) => [a.cmcId, a.id]));
-    const pending: PendingQuote[] = result.quotes.flatMap((q) => {
-      const assetId = assetIds.get(q.cmcId);
-      return assetId === undefined ? [] : [{ ...q, assetId }];
+    const pending: NewQuote[] = result.quotes.flatMap(({ cmcId, symbol, ...values }) => {
+      const assetId = assetIds.get(cmcId);
+      return assetId === undefined ? [] : [{ ...values, assetId }];
     });
     run.quotesFetched = result.quotes.length + result.skipped.length;
     run.creditsUsed = result.creditCount;
@@ -168,76 +153,69 @@ export class IngestionRunner {
     if (result.notice) logger.warn({ notice: result.notice }, "CoinMarketCap notice");
 
     try {
-      run.quotesInserted = await writeQuotes(dataSource, pending);
-    } catch (error) {
-      const dropped = this.#o.buffer.add({ runId: run.id, quotes: pending });
+      run.quotesInserted = await insertQuotes(dataSource, pending);
+    } catch (writeError) {
+      const dropped = this.#o.buffer.add({
+        runId: run.id,
+        quotesFetched: run.quotesFetched,
+        creditsUsed: run.creditsUsed,
+        quotes: pending,
+      });
       logger.error(
-        { err: error, runId: run.id, buffered: this.#o.buffer.size, dropped },
+        { err: writeError, runId: run.id, buffered: this.#o.buffer.size, dropped },
         `could not store ${pending.length} fetched quotes; kept in memory until the database is back`,
       );
       return { run, action: { kind: "continue" } };
     }
     run.quotesSkipped = run.quotesFetched - run.quotesInserted;
-    run.status = failure ? (run.quotesInserted > 0 ? "PARTIAL" : "FAILED") : "SUCCEEDED";
-    run.errorCode = failure ? errorCodeOf(failure) : null;
-    run.errorMessage = failure ? failure.message : null;
+    run.status = error ? (run.quotesInserted > 0 ? "PARTIAL" : "FAILED") : "SUCCEEDED";
+    run.errorCode = error ? errorCodeOf(error) : null;
+    run.errorMessage = error ? error.message : null;
     run.finishedAt = this.#o.now();
-    await runs.save(run);
+    const finished = await finishRun(dataSource, run);
 
-    const action = failure ? await this.#actionFor(failure) : ({ kind: "continue" } as const);
-    logger[failure ? "error" : "info"](
+    const action = error ? await this.#actionFor(error) : ({ kind: "continue" } as const);
+    logger[error ? "error" : "info"](
       {
-        runId: run.id,
+        runId: finished.id,
         trigger,
-        status: run.status,
-        fetched: run.quotesFetched,
-        inserted: run.quotesInserted,
-        skipped: run.quotesSkipped,
-        credits: run.creditsUsed,
+        status: finished.status,
+        fetched: finished.quotesFetched,
+        inserted: finished.quotesInserted,
+        skipped: finished.quotesSkipped,
+        credits: finished.creditsUsed,
         ms: Math.round(performance.now() - started),
-        ...(failure ? { error: run.errorCode, kind: failure.kind } : {}),
+        ...(error ? { error: finished.errorCode, kind: error.kind } : {}),
       },
-      failure ? `ingestion run ${run.status.toLowerCase()}: ${failure.message}` : "ingestion run succeeded",
+      error ? `ingestion run ${finished.status.toLowerCase()}: ${error.message}` : "ingestion run succeeded",
     );
-    return { run, action };
+    return { run: finished, action };
   }
 
   /** quotes/latest with retries on CMC's per-minute limit; a retry asks only for the ids still missing. */
-  async #fetch(ids: number[], deadline: Date | undefined): Promise<CmcQuotesResult> {
+  async #fetch(ids: number[], deadline: Date | undefined): Promise<CmcQuotesOutcome> {
     const { cmc, converts, logger } = this.#o;
-    const total: CmcQuotesResult = { quotes: [], skipped: [], creditCount: 0, fetched: 0, notice: null };
-    const merge = (part: CmcQuotesResult) => {
-      total.quotes.push(...part.quotes);
-      total.skipped.push(...part.skipped);
-      total.creditCount += part.creditCount;
-      total.fetched += part.fetched;
-      total.notice = part.notice ?? total.notice;
-    };
+    const total = emptyQuotesResult();
     let missing = ids;
     for (let attempt = 1; ; attempt++) {
-      try {
-        merge(await cmc.quotesLatest(missing, converts));
-        return total;
-      } catch (error) {
-        if (!(error instanceof CmcError)) throw error;
-        if (error.partial) merge(error.partial);
-        const answered = new Set<number | null>([
-          ...total.quotes.map((q: CmcQuote) => q.cmcId),
-          ...total.skipped.map((s) => s.cmcId),
-        ]);
-        missing = missing.filter((id) => !answered.has(id));
-        const wait = rateLimitDelayMs(attempt, this.#o.now(), this.#o.random);
-        const late = deadline !== undefined && this.#o.now().getTime() + wait >= deadline.getTime();
-        if (error.kind !== "rate-limit-minute" || attempt >= this.#o.maxAttempts || late) {
-          error.partial = total;
-          throw error;
-        }
-        logger.warn(
-          { attempt, waitMs: Math.round(wait), errorCode: error.errorCode },
-          `CoinMarketCap rate limit: ${error.message}; retrying`,
-        );
-        await this.#o.sleep(wait);
+      const { result, error } = await cmc.quotesLatest(missing, converts);
+      addQuotesResult(total, result);
+      if (!error) return { result: total, error: null };
+      const answered = new Set<number | null>([
+        ...total.quotes.map((q) => q.cmcId),
+        ...total.skipped.map((s) => s.cmcId),
+      ]);
+      missing = missing.filter((id) => !answered.has(id));
+      const wait = rateLimitDelayMs(attempt, this.#o.now(), this.#o.random);
+      const late = deadline !== undefined && this.#o.now().getTime() + wait >= deadline.getTime();
+      if (error.kind !== "rate-limit-minute" || attempt >= this.#o.maxAttempts || late) {
+        return { result: total, error };
       }
+      logger.warn(
+        { attempt, waitMs: Math.round(wait), errorCode: error.errorCode },
+        `CoinMarketCap rate limit: ${error.message}; retrying`,
+      );
+      await this.#o.sleep(wait);
     }
   }
 

@@ -2,8 +2,10 @@ import { parseExpression } from "cron-parser";
 import schedule, { type Job } from "node-schedule";
 import type { DataSource } from "typeorm";
 import { cronForInterval, fastestIntervalMinutes, projectCronMonthlyCredits } from "../coinmarketcap/credits";
+import { trackedAssetCount } from "../db/store/assets";
+import { claimSlot, claimStartup, pruneClaims } from "../db/store/claims";
+import { lastStoringRunFinishedAt } from "../db/store/runs";
 import type { Logger } from "../logger";
-import { claimSlot, pruneClaims } from "./claims";
 import type { IngestionRunner, RunAction, RunOutcome } from "./runner";
 
 export interface SchedulerOptions {
@@ -74,7 +76,7 @@ export class IngestionScheduler {
 
   /** Recomputes the schedule and its projection, e.g. after tracking changed. */
   async refresh(coins?: number): Promise<void> {
-    const count = coins ?? (await this.#trackedCount());
+    const count = coins ?? (await trackedAssetCount(this.#o.dataSource));
     const { cron, converts, monthlyCredits, logger } = this.#o;
     let next: string;
     if (cron) {
@@ -160,18 +162,16 @@ export class IngestionScheduler {
   }
 
   async #startupRun(): Promise<RunOutcome | undefined> {
+    const { dataSource, instance, logger } = this.#o;
     const interval = this.#intervalMs();
-    const [{ last }] = await this.#o.dataSource.query(
-      `SELECT max(finished_at) AS last FROM ingestion_run WHERE status IN ('SUCCEEDED', 'PARTIAL')`,
-    );
-    if (last && Date.now() - new Date(last).getTime() < interval) {
-      this.#o.logger.info({ lastSuccessAt: last }, "no start-up run: the last successful run is recent");
+    const last = await lastStoringRunFinishedAt(dataSource);
+    if (last && Date.now() - last.getTime() < interval) {
+      logger.info({ lastSuccessAt: last }, "no start-up run: the last successful run is recent");
       return undefined;
     }
-    // The start-up run stands in for the schedule's latest tick: it claims that tick's slot, so
-    // replicas starting together, or a tick that another replica already ran, make no second call.
-    const latestTick = parseExpression(this.#cron).prev().toDate();
-    if (!(await claimSlot(this.#o.dataSource, `tick:${latestTick.toISOString()}`, this.#o.instance))) {
+    // Replicas starting together, or one starting just after another replica's tick, make no second call.
+    if (!(await claimStartup(dataSource, instance, interval))) {
+      logger.info("no start-up run: another instance ran within the last interval");
       return undefined;
     }
     const outcome = await this.#o.runner.run("STARTUP");
@@ -204,11 +204,6 @@ export class IngestionScheduler {
     const expression = parseExpression(this.#cron);
     const first = expression.next().getTime();
     return expression.next().getTime() - first;
-  }
-
-  async #trackedCount(): Promise<number> {
-    const [{ count }] = await this.#o.dataSource.query(`SELECT count(*)::int AS count FROM asset WHERE tracked`);
-    return count;
   }
 
   #track<T>(promise: Promise<T>): Promise<T> {

@@ -2,7 +2,8 @@ import type { DataSource } from "typeorm";
 import type { CmcClient } from "../coinmarketcap/client";
 import type { CmcMapEntry } from "../coinmarketcap/schemas";
 import { pickBestMatch } from "../coinmarketcap/symbols";
-import { Asset } from "../db/entities/asset.entity";
+import { type AssetRow, assetByCmcId, TrackedSymbolTaken, trackAsset, untrackAsset } from "../db/store/assets";
+import { markTrackedSymbolsSeeded, trackedSymbolsSeeded } from "../db/store/meta";
 import type { Logger } from "../logger";
 
 /** A request that names no coin, or several: the message says what to send instead. */
@@ -21,8 +22,6 @@ export interface AssetSelector {
   cmcId?: number | null;
 }
 
-const SEEDED_KEY = "tracked_symbols_seeded";
-
 /** `BTC` or `BTC:1` (a CMC id settles which of several coins sharing a symbol is meant). */
 function parseEntry(entry: string): { symbol: string; cmcId: number | undefined } {
   const [symbol, id] = entry.split(":");
@@ -39,8 +38,7 @@ export class AssetTracker {
 
   /** At the first start on a database, tracks TRACKED_SYMBOLS; later starts leave tracking to the mutations. */
   async seed(entries: string[]): Promise<void> {
-    const done = await this.dataSource.query(`SELECT 1 FROM service_meta WHERE key = $1`, [SEEDED_KEY]);
-    if (done.length > 0) return;
+    if (await trackedSymbolsSeeded(this.dataSource)) return;
     const wanted = entries.map(parseEntry);
     const found = wanted.length ? await this.cmc.map(wanted.map((w) => w.symbol)) : [];
     for (const { symbol, cmcId } of wanted) {
@@ -52,16 +50,13 @@ export class AssetTracker {
         this.logger.warn({ symbol, cmcId }, `not tracking ${symbol}: ${error.message}`);
       }
     }
-    await this.dataSource.query(
-      `INSERT INTO service_meta (key, value) VALUES ($1, 'true') ON CONFLICT (key) DO NOTHING`,
-      [SEEDED_KEY],
-    );
+    await markTrackedSymbolsSeeded(this.dataSource);
   }
 
-  async track(selector: AssetSelector): Promise<Asset> {
+  async track(selector: AssetSelector): Promise<AssetRow> {
     const { symbol, cmcId } = checkSelector(selector);
     if (symbol === undefined) {
-      const known = await this.dataSource.getRepository(Asset).findOneBy({ cmcId });
+      const known = await assetByCmcId(this.dataSource, cmcId as number);
       if (!known) {
         throw new TrackingError(
           `CMC id ${cmcId} is not known here yet: pass its symbol too, as in trackAsset(symbol: "BTC", cmcId: 1)`,
@@ -73,23 +68,15 @@ export class AssetTracker {
     return this.save(this.choose(entries, symbol.toUpperCase(), cmcId));
   }
 
-  async untrack(selector: AssetSelector): Promise<Asset> {
+  async untrack(selector: AssetSelector): Promise<AssetRow> {
     const { symbol, cmcId } = checkSelector(selector);
-    const repository = this.dataSource.getRepository(Asset);
-    const asset =
-      cmcId !== undefined
-        ? await repository.findOneBy({ cmcId })
-        : await repository
-            .createQueryBuilder("a")
-            .where("upper(a.symbol) = :symbol AND a.tracked", { symbol: symbol?.toUpperCase() })
-            .getOne();
+    const asset = await untrackAsset(this.dataSource, cmcId !== undefined ? { cmcId } : { symbol: symbol as string });
     if (!asset) {
       throw new TrackingError(
         `no tracked asset ${cmcId !== undefined ? `with CMC id ${cmcId}` : `"${symbol}"`}: query assets(tracked: true) for what is tracked`,
       );
     }
-    asset.tracked = false;
-    return repository.save(asset);
+    return asset;
   }
 
   private choose(entries: CmcMapEntry[], symbol: string, cmcId: number | undefined): CmcMapEntry {
@@ -125,27 +112,14 @@ export class AssetTracker {
     return best;
   }
 
-  private async save(entry: Pick<CmcMapEntry, "cmcId" | "symbol" | "name" | "slug" | "rank">): Promise<Asset> {
+  private async save(entry: Pick<CmcMapEntry, "cmcId" | "symbol" | "name" | "slug" | "rank">): Promise<AssetRow> {
     try {
-      const [row] = await this.dataSource.query(
-        `INSERT INTO asset (cmc_id, symbol, name, slug, rank, tracked) VALUES ($1, $2, $3, $4, $5, true)
-         ON CONFLICT (cmc_id) DO UPDATE SET symbol = EXCLUDED.symbol, name = EXCLUDED.name, slug = EXCLUDED.slug,
-           rank = EXCLUDED.rank, tracked = true, updated_at = now()
-         RETURNING id`,
-        [entry.cmcId, entry.symbol, entry.name, entry.slug, entry.rank],
-      );
-      return await this.dataSource.getRepository(Asset).findOneByOrFail({ id: row.id });
+      return await trackAsset(this.dataSource, entry);
     } catch (error) {
-      if ((error as { constraint?: string }).constraint === "asset_tracked_symbol_key") {
-        const [other] = await this.dataSource.query(
-          `SELECT cmc_id FROM asset WHERE tracked AND upper(symbol) = upper($1)`,
-          [entry.symbol],
-        );
-        throw new TrackingError(
-          `symbol ${entry.symbol} is already tracked as CMC id ${other?.cmc_id}; untrack it first to track CMC id ${entry.cmcId}`,
-        );
-      }
-      throw error;
+      if (!(error instanceof TrackedSymbolTaken)) throw error;
+      throw new TrackingError(
+        `symbol ${error.symbol} is already tracked as CMC id ${error.trackedCmcId}; untrack it first to track CMC id ${entry.cmcId}`,
+      );
     }
   }
 }

@@ -2,10 +2,10 @@ import { Args, Ctx, FieldResolver, Resolver, Root } from "type-graphql";
 import { CandlesArgs } from "../args/candles.args";
 import { HistoryArgs } from "../args/history.args";
 import type { GraphQLContext } from "../context";
+import { candleSeries, historyConnection } from "../series";
 import { Asset } from "../types/asset.type";
 import { Candle } from "../types/candle.type";
 import { PriceQuoteConnection } from "../types/price-quote-connection.type";
-import { candleSeries, historyConnection } from "./history.resolver";
 
 /** Time series under an asset: the same answers as Query.priceHistory and Query.candles, without a symbol lookup. */
 @Resolver(() => Asset)

@@ -1,18 +1,12 @@
 import { Args, Ctx, Query, Resolver, Root, Subscription } from "type-graphql";
-import { Asset as AssetEntity } from "../../db/entities/asset.entity";
-import type { PriceQuote as PriceQuoteEntity } from "../../db/entities/price-quote.entity";
-import { QuoteAddedArgs, QuoteUpdatesArgs } from "../args/quote-updates.args";
-import { checkConvert, checkRange } from "../args/validate";
-import { requireAssetsBySymbols } from "../asset-lookup";
+import { trackedAssets } from "../../db/store/assets";
+import { type FeedFilter, type FeedPage, readFrontier, readLatestFinal, readUpdates } from "../../db/store/feed";
+import type { QuoteRow } from "../../db/store/quotes";
+import { checkConvert } from "../args/convert.args";
+import { QuoteFilterArgs, QuoteUpdatesArgs } from "../args/quote-updates.args";
+import { requireAssets } from "../asset-lookup";
 import type { GraphQLContext } from "../context";
 import { updatesCursor } from "../cursor";
-import {
-  readFrontier,
-  readLatestFinal,
-  readUpdates,
-  type UpdatesFilter,
-  type UpdatesPage,
-} from "../queries/quote-updates";
 import { PriceQuote } from "../types/price-quote.type";
 import { QuoteUpdates } from "../types/quote-updates.type";
 
@@ -20,11 +14,10 @@ import { QuoteUpdates } from "../types/quote-updates.type";
 const RECHECK_MS = 1_000;
 const SUBSCRIPTION_PAGE = 500;
 
-async function filterOf(ctx: GraphQLContext, symbols: string[] | undefined, convert: string | undefined) {
+async function filterOf(ctx: GraphQLContext, { symbols, convert }: QuoteFilterArgs): Promise<FeedFilter> {
   const converts = convert === undefined || convert === null ? ctx.converts : [checkConvert(convert, ctx.converts)];
-  const assets = symbols ? await requireAssetsBySymbols(ctx.dataSource, symbols) : null;
-  for (const asset of assets ?? []) ctx.loaders.assetById.prime(asset.id, asset);
-  return { assetIds: assets ? assets.map((a) => a.id) : null, converts } satisfies UpdatesFilter;
+  const assets = symbols ? await requireAssets(ctx, symbols) : null;
+  return { assetIds: assets ? assets.map((a) => a.id) : null, converts };
 }
 
 @Resolver()
@@ -34,28 +27,19 @@ export class QuoteUpdatesResolver {
       "The dashboard's polling feed. Without `after`: the latest quote of each tracked asset and a cursor. " +
       "With `after`: every quote stored since, exactly once, in the order they became visible.",
   })
-  async quoteUpdates(
-    @Args() { after, symbols, convert, limit, waitSeconds }: QuoteUpdatesArgs,
-    @Ctx() ctx: GraphQLContext,
-  ): Promise<QuoteUpdates> {
-    const size = checkRange("limit", limit ?? 500, 1, 1000);
-    const wait = checkRange("waitSeconds", waitSeconds ?? 0, 0, 30);
-    const position = after ? updatesCursor.decode(after) : undefined;
-    const filter = await filterOf(ctx, symbols, convert);
-    let page: UpdatesPage;
+  async quoteUpdates(@Args() args: QuoteUpdatesArgs, @Ctx() ctx: GraphQLContext): Promise<QuoteUpdates> {
+    const position = args.after ? updatesCursor.decode(args.after) : undefined;
+    const filter = await filterOf(ctx, args);
+    let page: FeedPage;
     if (!position) {
-      const assetIds =
-        filter.assetIds ??
-        (await ctx.dataSource.getRepository(AssetEntity).find({ where: { tracked: true }, select: { id: true } })).map(
-          (a) => a.id,
-        );
+      const assetIds = filter.assetIds ?? (await trackedAssets(ctx.dataSource)).map((a) => a.id);
       page = await readLatestFinal(ctx.dataSource, assetIds, filter.converts);
     } else {
-      const deadline = Date.now() + wait * 1000;
-      page = await readUpdates(ctx.dataSource, position, filter, size);
+      const deadline = Date.now() + args.waitSeconds * 1000;
+      page = await readUpdates(ctx.dataSource, position, filter, args.limit);
       while (page.quotes.length === 0 && Date.now() < deadline && !ctx.signal.aborted && !ctx.feed.stopped) {
         await ctx.feed.wait(Math.min(RECHECK_MS, deadline - Date.now()), ctx.signal);
-        page = await readUpdates(ctx.dataSource, page.position, filter, size);
+        page = await readUpdates(ctx.dataSource, page.position, filter, args.limit);
       }
     }
     return {
@@ -67,9 +51,9 @@ export class QuoteUpdatesResolver {
 
   @Subscription(() => PriceQuote, {
     description: "Every quote stored from now on, as it becomes visible, on any replica.",
-    subscribe: ({ args, context }) => quoteStream(context as GraphQLContext, args as QuoteAddedArgs),
+    subscribe: ({ args, context }) => quoteStream(context as GraphQLContext, args as QuoteFilterArgs),
   })
-  quoteAdded(@Root() quote: PriceQuote, @Args() _filters: QuoteAddedArgs): PriceQuote {
+  quoteAdded(@Root() quote: PriceQuote, @Args() _filters: QuoteFilterArgs): PriceQuote {
     return quote;
   }
 }
@@ -78,12 +62,12 @@ export class QuoteUpdatesResolver {
  * The same feed as quoteUpdates, pushed: each subscription follows its own position in commit
  * order, so a subscriber sees every quote once, whichever replica stored it.
  */
-async function quoteStream(ctx: GraphQLContext, args: QuoteAddedArgs): Promise<AsyncIterableIterator<PriceQuote>> {
-  const filter = await filterOf(ctx, args.symbols, args.convert);
+async function quoteStream(ctx: GraphQLContext, args: QuoteFilterArgs): Promise<AsyncIterableIterator<PriceQuote>> {
+  const filter = await filterOf(ctx, args);
   const stopped = new AbortController();
   const signal = AbortSignal.any([stopped.signal, ctx.signal]);
   let position = await readFrontier(ctx.dataSource);
-  let pending: PriceQuoteEntity[] = [];
+  let pending: QuoteRow[] = [];
   const release = ctx.feed.subscribed();
 
   const iterator: AsyncIterableIterator<PriceQuote> = {

@@ -1,10 +1,12 @@
 import type { GraphQLResolveInfo } from "graphql";
-import { Arg, Ctx, FieldResolver, Info, Query, Resolver, Root } from "type-graphql";
-import { Asset as AssetEntity } from "../../db/entities/asset.entity";
-import { checkConvert } from "../args/validate";
-import { requireAssetsBySymbols } from "../asset-lookup";
+import { Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from "type-graphql";
+import { trackedAssets } from "../../db/store/assets";
+import { checkConvert } from "../args/convert.args";
+import { LatestQuotesArgs } from "../args/latest-quotes.args";
+import { requireAssets } from "../asset-lookup";
 import { cacheUntilNextTick } from "../cache-control";
 import type { GraphQLContext } from "../context";
+import { primeAssets } from "../loaders";
 import { Asset } from "../types/asset.type";
 import { PriceQuote } from "../types/price-quote.type";
 
@@ -15,18 +17,18 @@ export class QuoteResolver {
       "The newest quote of each asset named (default: every tracked asset); assets without quotes are left out.",
   })
   async latestQuotes(
-    @Arg("symbols", () => [String], { nullable: true }) symbols: string[] | undefined,
-    @Arg("convert", () => String, { nullable: true, defaultValue: "USD" }) convert: string | null,
+    @Args() { symbols, convert }: LatestQuotesArgs,
     @Ctx() ctx: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<PriceQuote[]> {
     const code = checkConvert(convert, ctx.converts);
     cacheUntilNextTick(ctx, info);
-    const assets = symbols
-      ? await requireAssetsBySymbols(ctx.dataSource, symbols)
-      : await ctx.dataSource.getRepository(AssetEntity).find({ where: { tracked: true }, order: { id: "ASC" } });
-    for (const asset of assets) ctx.loaders.assetById.prime(asset.id, asset);
-    const rows = await ctx.loaders.latestQuote.loadMany(assets.map((a) => `${a.id}:${code}`));
+    let assets = symbols ? await requireAssets(ctx, symbols) : undefined;
+    if (!assets) {
+      assets = await trackedAssets(ctx.dataSource);
+      primeAssets(ctx.loaders, assets);
+    }
+    const rows = await ctx.loaders.latestQuote.loadMany(assets.map((a) => ({ assetId: a.id, convert: code })));
     return rows.flatMap((row) => {
       if (row instanceof Error) throw row;
       return row ? [PriceQuote.from(row)] : [];

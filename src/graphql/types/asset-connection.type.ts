@@ -1,24 +1,6 @@
-import { Field, ObjectType } from "type-graphql";
+import { ObjectType } from "type-graphql";
 import { Asset } from "./asset.type";
-import { PageInfo } from "./page-info.type";
-
-@ObjectType("AssetEdge")
-export class AssetEdge {
-  @Field()
-  cursor: string;
-
-  @Field(() => Asset)
-  node: Asset;
-}
+import { Connection } from "./connection.type";
 
 @ObjectType("AssetConnection")
-export class AssetConnection {
-  @Field(() => [AssetEdge])
-  edges: AssetEdge[];
-
-  @Field(() => [Asset])
-  nodes: Asset[];
-
-  @Field(() => PageInfo)
-  pageInfo: PageInfo;
-}
+export class AssetConnection extends Connection("Asset", Asset) {}

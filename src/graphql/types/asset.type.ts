@@ -1,5 +1,5 @@
 import { Directive, Field, ID, Int, ObjectType } from "type-graphql";
-import type { Asset as AssetEntity } from "../../db/entities/asset.entity";
+import type { AssetRow } from "../../db/store/assets";
 
 // Nested under a cacheable field, it is as fresh as its parent.
 @Directive("@cacheControl(inheritMaxAge: true)")
@@ -29,16 +29,16 @@ export class Asset {
   /** The database row id, for field resolvers. */
   rowId: number;
 
-  static from(entity: AssetEntity): Asset {
+  static from(row: AssetRow): Asset {
     return Object.assign(new Asset(), {
-      id: String(entity.id),
-      rowId: entity.id,
-      cmcId: entity.cmcId,
-      symbol: entity.symbol,
-      name: entity.name,
-      slug: entity.slug,
-      rank: entity.rank,
-      tracked: entity.tracked,
+      id: String(row.id),
+      rowId: row.id,
+      cmcId: row.cmcId,
+      symbol: row.symbol,
+      name: row.name,
+      slug: row.slug,
+      rank: row.rank,
+      tracked: row.tracked,
     });
   }
 }

@@ -1,4 +1,5 @@
 import { Field, Float, Int, ObjectType } from "type-graphql";
+import type { CandleRow } from "../../db/store/candles";
 
 @ObjectType("Candle", { description: "Open, high, low and close of the quotes stored in one time bucket." })
 export class Candle {
@@ -19,4 +20,15 @@ export class Candle {
 
   @Field(() => Int, { description: "Number of quotes in the bucket." })
   samples: number;
+
+  static from(row: CandleRow): Candle {
+    return Object.assign(new Candle(), {
+      start: row.start,
+      open: Number(row.open),
+      high: Number(row.high),
+      low: Number(row.low),
+      close: Number(row.close),
+      samples: row.samples,
+    });
+  }
 }

@@ -1,17 +1,19 @@
 import { registerEnumType } from "type-graphql";
+import {
+  INGESTION_STATUSES,
+  INGESTION_TRIGGERS,
+  type IngestionStatus as RunStatus,
+  type IngestionTrigger as RunTrigger,
+} from "../../db/entities/ingestion-run.entity";
 
-export enum IngestionStatusEnum {
-  RUNNING = "RUNNING",
-  SUCCEEDED = "SUCCEEDED",
-  PARTIAL = "PARTIAL",
-  FAILED = "FAILED",
-  SKIPPED = "SKIPPED",
-}
-registerEnumType(IngestionStatusEnum, { name: "IngestionStatus", description: "Outcome of an ingestion run." });
+/** A GraphQL enum of exactly the values the database allows, from the entity's own list. */
+const enumOf = <T extends string>(values: readonly T[]) =>
+  Object.fromEntries(values.map((value) => [value, value])) as { [K in T]: K };
 
-export enum IngestionTriggerEnum {
-  SCHEDULE = "SCHEDULE",
-  MANUAL = "MANUAL",
-  STARTUP = "STARTUP",
-}
-registerEnumType(IngestionTriggerEnum, { name: "IngestionTrigger", description: "What started an ingestion run." });
+export const IngestionStatus = enumOf(INGESTION_STATUSES);
+export type IngestionStatus = RunStatus;
+registerEnumType(IngestionStatus, { name: "IngestionStatus", description: "Outcome of an ingestion run." });
+
+export const IngestionTrigger = enumOf(INGESTION_TRIGGERS);
+export type IngestionTrigger = RunTrigger;
+registerEnumType(IngestionTrigger, { name: "IngestionTrigger", description: "What started an ingestion run." });

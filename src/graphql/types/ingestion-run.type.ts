@@ -1,17 +1,17 @@
 import { Field, ID, Int, ObjectType } from "type-graphql";
-import type { IngestionRun as IngestionRunEntity } from "../../db/entities/ingestion-run.entity";
-import { IngestionStatusEnum, IngestionTriggerEnum } from "./enums";
+import type { RunRow } from "../../db/store/runs";
+import { IngestionStatus, IngestionTrigger } from "./enums";
 
 @ObjectType("IngestionRun", { description: "One attempt to fetch and store quotes." })
 export class IngestionRun {
   @Field(() => ID)
   id: string;
 
-  @Field(() => IngestionTriggerEnum)
-  trigger: IngestionTriggerEnum;
+  @Field(() => IngestionTrigger)
+  trigger: IngestionTrigger;
 
-  @Field(() => IngestionStatusEnum)
-  status: IngestionStatusEnum;
+  @Field(() => IngestionStatus)
+  status: IngestionStatus;
 
   @Field()
   startedAt: Date;
@@ -34,18 +34,18 @@ export class IngestionRun {
   @Field(() => String, { nullable: true })
   error: string | null;
 
-  static from(entity: IngestionRunEntity): IngestionRun {
+  static from(row: RunRow): IngestionRun {
     return Object.assign(new IngestionRun(), {
-      id: String(entity.id),
-      trigger: entity.trigger as IngestionTriggerEnum,
-      status: entity.status as IngestionStatusEnum,
-      startedAt: entity.startedAt,
-      finishedAt: entity.finishedAt,
-      quotesFetched: entity.quotesFetched,
-      quotesInserted: entity.quotesInserted,
-      quotesSkipped: entity.quotesSkipped,
-      creditsUsed: entity.creditsUsed,
-      error: entity.errorCode ? `${entity.errorCode}: ${entity.errorMessage ?? ""}`.trim() : entity.errorMessage,
+      id: String(row.id),
+      trigger: row.trigger,
+      status: row.status,
+      startedAt: row.startedAt,
+      finishedAt: row.finishedAt,
+      quotesFetched: row.quotesFetched,
+      quotesInserted: row.quotesInserted,
+      quotesSkipped: row.quotesSkipped,
+      creditsUsed: row.creditsUsed,
+      error: row.errorCode ? `${row.errorCode}: ${row.errorMessage ?? ""}`.trim() : row.errorMessage,
     });
   }
 }

@@ -1,24 +1,6 @@
-import { Field, ObjectType } from "type-graphql";
-import { PageInfo } from "./page-info.type";
+import { ObjectType } from "type-graphql";
+import { Connection } from "./connection.type";
 import { PriceQuote } from "./price-quote.type";
 
-@ObjectType("PriceQuoteEdge")
-export class PriceQuoteEdge {
-  @Field()
-  cursor: string;
-
-  @Field(() => PriceQuote)
-  node: PriceQuote;
-}
-
 @ObjectType("PriceQuoteConnection")
-export class PriceQuoteConnection {
-  @Field(() => [PriceQuoteEdge])
-  edges: PriceQuoteEdge[];
-
-  @Field(() => [PriceQuote])
-  nodes: PriceQuote[];
-
-  @Field(() => PageInfo)
-  pageInfo: PageInfo;
-}
+export class PriceQuoteConnection extends Connection("PriceQuote", PriceQuote) {}

@@ -1,5 +1,5 @@
 import { Directive, Field, Float, ID, ObjectType } from "type-graphql";
-import type { PriceQuote as PriceQuoteEntity } from "../../db/entities/price-quote.entity";
+import type { QuoteRow } from "../../db/store/quotes";
 
 const toFloat = (value: string | null): number | null => (value === null ? null : Number(value));
 
@@ -43,20 +43,20 @@ export class PriceQuote {
   /** The asset's row id, for the `asset` field resolver. */
   assetId: number;
 
-  static from(entity: PriceQuoteEntity): PriceQuote {
+  static from(row: QuoteRow): PriceQuote {
     return Object.assign(new PriceQuote(), {
-      id: entity.id,
-      assetId: entity.assetId,
-      convert: entity.convert,
-      price: Number(entity.price),
-      volume24h: toFloat(entity.volume24h),
-      marketCap: toFloat(entity.marketCap),
-      percentChange1h: toFloat(entity.percentChange1h),
-      percentChange24h: toFloat(entity.percentChange24h),
-      percentChange7d: toFloat(entity.percentChange7d),
-      circulatingSupply: toFloat(entity.circulatingSupply),
-      lastUpdated: entity.lastUpdated,
-      ingestedAt: entity.ingestedAt,
+      id: row.id,
+      assetId: row.assetId,
+      convert: row.convert,
+      price: Number(row.price),
+      volume24h: toFloat(row.volume24h),
+      marketCap: toFloat(row.marketCap),
+      percentChange1h: toFloat(row.percentChange1h),
+      percentChange24h: toFloat(row.percentChange24h),
+      percentChange7d: toFloat(row.percentChange7d),
+      circulatingSupply: toFloat(row.circulatingSupply),
+      lastUpdated: row.lastUpdated,
+      ingestedAt: row.ingestedAt,
     });
   }
 }

@@ -1,5 +1,4 @@
-import type { DataSource } from "typeorm";
-import { BUCKET_WIDTH, type CandleInterval } from "../types/candle-interval";
+import { rowsOf, type Sql } from "./sql";
 
 /*
  * Candles are aggregated in PostgreSQL, and only over the buckets returned.
@@ -86,10 +85,11 @@ CROSS JOIN LATERAL (
 ) c
 ORDER BY b.start`;
 
-export interface CandlesQuery {
+export interface CandleQuery {
   assetId: number;
   convert: string;
-  interval: CandleInterval;
+  /** Bucket width as a PostgreSQL interval, e.g. "1 hour" or "24 hours". */
+  width: string;
   from: Date | null;
   to: Date | null;
   limit: number;
@@ -106,9 +106,8 @@ export interface CandleRow {
 }
 
 /** Candles ascending by start: the first `limit` from `from`, or the newest `limit` without it. */
-export function queryCandles(dataSource: DataSource, q: CandlesQuery): Promise<CandleRow[]> {
-  const width = BUCKET_WIDTH[q.interval];
+export function candles(db: Sql, q: CandleQuery): Promise<CandleRow[]> {
   return q.from
-    ? dataSource.query(CANDLES_FROM_SQL, [q.assetId, q.convert, width, q.from, q.to, q.limit])
-    : dataSource.query(CANDLES_NEWEST_SQL, [q.assetId, q.convert, width, q.to, q.limit]);
+    ? rowsOf<CandleRow>(db, CANDLES_FROM_SQL, [q.assetId, q.convert, q.width, q.from, q.to, q.limit])
+    : rowsOf<CandleRow>(db, CANDLES_NEWEST_SQL, [q.assetId, q.convert, q.width, q.to, q.limit]);
 }

@@ -2,18 +2,24 @@ import { EventEmitter } from "node:events";
 import type { PoolClient } from "pg";
 import type { DataSource } from "typeorm";
 import type { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver";
-import { QUOTE_CHANNEL } from "../ingestion/quote-writer";
-import type { Logger } from "../logger";
+import type { Logger } from "../../logger";
+import { QUOTE_CHANNEL } from "./quotes";
 
 const RECONNECT_MS = [1_000, 2_000, 5_000, 10_000];
 
+/** Why a wait ended. */
+export type WakeReason = "notified" | "timeout" | "aborted" | "stopped";
+
 /**
- * One LISTEN connection per replica: ingestion's NOTIFY, sent by whichever replica stored the
- * quotes, wakes every long poll and subscription here. Notifications only say "look again"; the
- * quotes themselves are always read from the table, so a missed or repeated one loses nothing.
+ * One LISTEN connection per replica: the NOTIFY that every quote-storing commit sends, from
+ * whichever replica, wakes every long poll and subscription here. Notifications only say "look
+ * again"; the quotes themselves are always read from the table, so a missed or repeated one loses
+ * nothing.
  */
-export class QuoteFeed {
-  readonly #emitter = new EventEmitter();
+export class FeedListener {
+  /** `connected`: LISTEN is (again) in place; `lost`: the connection broke, a reconnect is scheduled. */
+  readonly events = new EventEmitter<{ connected: []; lost: [Error] }>();
+  readonly #wake = new EventEmitter<{ wake: [WakeReason] }>();
   readonly #dataSource: DataSource;
   readonly #logger: Logger;
   #client: PoolClient | undefined;
@@ -26,7 +32,7 @@ export class QuoteFeed {
   constructor(dataSource: DataSource, logger: Logger) {
     this.#dataSource = dataSource;
     this.#logger = logger;
-    this.#emitter.setMaxListeners(0);
+    this.#wake.setMaxListeners(0);
   }
 
   /** After stop(), waits return at once: long polls answer and subscriptions end. */
@@ -51,7 +57,7 @@ export class QuoteFeed {
 
   /** Long polls and subscriptions waiting right now. */
   get waiters(): number {
-    return this.#emitter.listenerCount("wake");
+    return this.#wake.listenerCount("wake");
   }
 
   async start(): Promise<void> {
@@ -59,34 +65,37 @@ export class QuoteFeed {
       PoolClient,
       (error?: Error) => void,
     ];
-    client.on("notification", () => this.#emitter.emit("wake"));
+    client.on("notification", () => this.#wake.emit("wake", "notified"));
     client.on("error", (error) => this.#lost(error));
     await client.query(`LISTEN ${QUOTE_CHANNEL}`);
     this.#client = client;
     this.#release = release;
     this.#failures = 0;
+    this.events.emit("connected");
   }
 
   /** Resolves on the next notification, after `ms`, or when `signal` aborts, whichever is first. */
-  wait(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted || this.#stopped) return Promise.resolve();
+  wait(ms: number, signal?: AbortSignal): Promise<WakeReason> {
+    if (this.#stopped) return Promise.resolve("stopped");
+    if (signal?.aborted) return Promise.resolve("aborted");
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (reason: WakeReason) => {
         clearTimeout(timer);
-        this.#emitter.off("wake", done);
-        signal?.removeEventListener("abort", done);
-        resolve();
+        this.#wake.off("wake", done);
+        signal?.removeEventListener("abort", aborted);
+        resolve(reason);
       };
-      const timer = setTimeout(done, ms);
-      this.#emitter.on("wake", done);
-      signal?.addEventListener("abort", done, { once: true });
+      const aborted = () => done("aborted");
+      const timer = setTimeout(done, ms, "timeout");
+      this.#wake.on("wake", done);
+      signal?.addEventListener("abort", aborted, { once: true });
     });
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#retry);
-    this.#emitter.emit("wake");
+    this.#wake.emit("wake", "stopped");
     const client = this.#client;
     this.#client = undefined;
     if (client) {
@@ -101,10 +110,11 @@ export class QuoteFeed {
       this.#release?.(error);
       this.#client = undefined;
       // Waiters re-read now: whatever was stored while the connection was down is in the table.
-      this.#emitter.emit("wake");
+      this.#wake.emit("wake", "notified");
     }
     const delay = RECONNECT_MS[Math.min(this.#failures++, RECONNECT_MS.length - 1)];
     this.#logger.warn({ err: error, retryInMs: delay }, "lost the LISTEN connection for new quotes; reconnecting");
+    this.events.emit("lost", error);
     this.#retry = setTimeout(() => {
       this.start().catch((reason: Error) => this.#lost(reason));
     }, delay);

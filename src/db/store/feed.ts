@@ -1,22 +1,21 @@
-import type { DataSource } from "typeorm";
-import type { PriceQuote } from "../../db/entities/price-quote.entity";
-import { fromRow } from "../loaders";
+import { QUOTE_COLUMNS, type QuoteRow, type RawQuote, toQuote } from "./quotes";
+import { rowsOf, type Sql } from "./sql";
 
 /** A position in commit order: every quote at or below it has been delivered. */
-export interface UpdatesPosition {
+export interface FeedPosition {
   txId: bigint;
   id: bigint;
 }
 
-export interface UpdatesFilter {
+export interface FeedFilter {
   /** Asset row ids; null: every asset. */
-  assetIds: number[] | null;
-  converts: string[];
+  assetIds: readonly number[] | null;
+  converts: readonly string[];
 }
 
-export interface UpdatesPage {
-  quotes: PriceQuote[];
-  position: UpdatesPosition;
+export interface FeedPage {
+  quotes: QuoteRow[];
+  position: FeedPosition;
   hasMore: boolean;
 }
 
@@ -25,12 +24,13 @@ export interface UpdatesPage {
  * a transaction still running may hold a lower tx_id, so nothing at or above the frontier is final
  * yet. Frontier and rows come from one statement, hence one snapshot. Served by
  * price_quote_tx_order_idx as a range scan from the position.
+ * $1 tx id · $2 quote id · $3 asset ids (null: all) · $4 converts · $5 row count.
  */
 export const UPDATES_SQL = `
 SELECT f.frontier::text AS frontier, q.*
 FROM (SELECT quote_tx_frontier() AS frontier) f
 LEFT JOIN LATERAL (
-  SELECT p.*, p.tx_id::text AS tx_position
+  SELECT ${QUOTE_COLUMNS}, p.tx_id::text AS tx_position
   FROM price_quote p
   WHERE (p.tx_id, p.id) > ($1::bigint, $2::bigint)
     AND p.tx_id < f.frontier
@@ -43,6 +43,7 @@ LEFT JOIN LATERAL (
 /**
  * The starting point of a poller: the newest final quote of each asset and currency, and the
  * frontier as position, so the next poll brings exactly what comes after.
+ * $1 asset ids · $2 converts.
  */
 export const LATEST_FINAL_SQL = `
 SELECT f.frontier::text AS frontier, q.*
@@ -52,7 +53,7 @@ LEFT JOIN LATERAL (
   FROM unnest($1::int[]) AS a(id)
   CROSS JOIN unnest($2::text[]) AS c(convert)
   CROSS JOIN LATERAL (
-    SELECT p.* FROM price_quote p
+    SELECT ${QUOTE_COLUMNS} FROM price_quote p
     WHERE p.asset_id = a.id AND p.convert = c.convert AND p.tx_id < f.frontier
     ORDER BY p.last_updated DESC
     LIMIT 1
@@ -60,21 +61,16 @@ LEFT JOIN LATERAL (
   ORDER BY l.asset_id, l.convert
 ) q ON true`;
 
-type Row = Record<string, unknown> & { frontier: string; id: string | null; tx_position?: string };
+/** A quote row beside its statement's frontier; the quote columns are null when no row matched. */
+type FeedRow = RawQuote & { frontier: string; tx_position?: string };
 
-const toQuotes = (dataSource: DataSource, rows: Row[]) =>
-  rows.filter((r) => r.id !== null).map((r) => dataSource.getRepository("PriceQuote").create(fromRow(r)) as PriceQuote);
+const quotesOf = (rows: FeedRow[]) => rows.filter((r) => r.id !== null).map(toQuote);
 
-const max = (a: UpdatesPosition, b: UpdatesPosition) =>
-  a.txId > b.txId || (a.txId === b.txId && a.id >= b.id) ? a : b;
+const later = (a: FeedPosition, b: FeedPosition) => (a.txId > b.txId || (a.txId === b.txId && a.id >= b.id) ? a : b);
 
-export async function readUpdates(
-  dataSource: DataSource,
-  after: UpdatesPosition,
-  filter: UpdatesFilter,
-  limit: number,
-): Promise<UpdatesPage> {
-  const rows: Row[] = await dataSource.query(UPDATES_SQL, [
+/** At most `limit` quotes after `after` in commit order, and where the next read continues. */
+export async function readUpdates(db: Sql, after: FeedPosition, filter: FeedFilter, limit: number): Promise<FeedPage> {
+  const rows: FeedRow[] = await rowsOf(db, UPDATES_SQL, [
     after.txId.toString(),
     after.id.toString(),
     filter.assetIds,
@@ -88,26 +84,23 @@ export async function readUpdates(
   // A full page ends at its last row; otherwise everything below the frontier has been seen.
   const position =
     hasMore && last
-      ? { txId: BigInt(last.tx_position as string), id: BigInt(last.id as string) }
-      : max(after, { txId: BigInt(rows[0].frontier), id: 0n });
-  return { quotes: toQuotes(dataSource, page), position, hasMore };
+      ? { txId: BigInt(last.tx_position as string), id: BigInt(last.id) }
+      : later(after, { txId: BigInt(rows[0].frontier), id: 0n });
+  return { quotes: quotesOf(page), position, hasMore };
 }
 
+/** The newest final quote of each asset and currency, and the position after everything final. */
 export async function readLatestFinal(
-  dataSource: DataSource,
-  assetIds: number[],
-  converts: string[],
-): Promise<UpdatesPage> {
-  const rows: Row[] = await dataSource.query(LATEST_FINAL_SQL, [assetIds, converts]);
-  return {
-    quotes: toQuotes(dataSource, rows),
-    position: { txId: BigInt(rows[0].frontier), id: 0n },
-    hasMore: false,
-  };
+  db: Sql,
+  assetIds: readonly number[],
+  converts: readonly string[],
+): Promise<FeedPage> {
+  const rows: FeedRow[] = await rowsOf(db, LATEST_FINAL_SQL, [assetIds, converts]);
+  return { quotes: quotesOf(rows), position: { txId: BigInt(rows[0].frontier), id: 0n }, hasMore: false };
 }
 
 /** Where a new subscriber starts: after everything already final. */
-export async function readFrontier(dataSource: DataSource): Promise<UpdatesPosition> {
-  const [{ frontier }] = await dataSource.query(`SELECT quote_tx_frontier()::text AS frontier`);
+export async function readFrontier(db: Sql): Promise<FeedPosition> {
+  const [{ frontier }] = await rowsOf<{ frontier: string }>(db, `SELECT quote_tx_frontier()::text AS frontier`);
   return { txId: BigInt(frontier), id: 0n };
 }

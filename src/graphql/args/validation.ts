@@ -1,0 +1,36 @@
+import { IsInt, Max, Min, type ValidationArguments, validate } from "class-validator";
+import { badUserInput } from "../errors";
+
+/**
+ * A whole number from `min` to `max`: the bounds of a page size or a wait, declared once on the
+ * argument. Every message says what to send instead.
+ */
+export function Bounded(min: number, max: number): PropertyDecorator {
+  const options = {
+    message: ({ property, value }: ValidationArguments) =>
+      `${property} must be a whole number from ${min} to ${max}; got ${value}`,
+  };
+  return (target, property) => {
+    IsInt(options)(target, property);
+    Min(min, options)(target, property);
+    Max(max, options)(target, property);
+  };
+}
+
+/**
+ * type-graphql's `validateFn` for every `@Args()` class: an argument sent as an explicit null means
+ * its default (as the contract's `first: Int = 100` promises), then class-validator checks the
+ * decorators. The first violation becomes a BAD_USER_INPUT error.
+ */
+export async function validateArgs(args: unknown): Promise<void> {
+  if (args === null || typeof args !== "object" || Array.isArray(args)) return;
+  const values = args as Record<string, unknown>;
+  const defaults = new (args.constructor as new () => Record<string, unknown>)();
+  for (const [name, value] of Object.entries(values)) {
+    if (value === null && defaults[name] !== undefined) values[name] = defaults[name];
+  }
+  const [violation] = await validate(values, { forbidUnknownValues: false });
+  if (violation) {
+    throw badUserInput(Object.values(violation.constraints ?? {})[0] ?? `${violation.property} is not valid`);
+  }
+}
