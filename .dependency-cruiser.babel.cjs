@@ -6,8 +6,6 @@
 // JavaScript with acorn. Transpiling erases `import type`, so the plugin below first rewrites every type-only
 // import/export into a call `__typeOnlyImport("module")`, which dependency-cruiser records as an "exotic-require"
 // (options.exoticRequireStrings): type-only edges stay in the graph and rules can tell them from runtime imports.
-//
-// @babel/core and @babel/preset-typescript come with @stryker-mutator/core; if that goes, add them as devDependencies.
 
 const TYPE_ONLY = "__typeOnlyImport";
 
