@@ -1,7 +1,7 @@
 import { request } from "node:http";
 import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import { type CmcSimulator, faults, type SimulatorOptions, startCmcSimulator } from "./cmc-simulator/server";
+import { type CmcSimulator, faults, type SimulatorOptions, startCmcSimulator } from "../tools/cmc-simulator/server";
 
 type Quote = Record<string, number | string | null>;
 interface CoinRecord {

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { QuoteFeed } from "../src/graphql/quote-feed";
 import type { Ingestion } from "../src/ingestion/ingestion";
 import { Metrics } from "../src/metrics";
-import { type CmcSimulator, faults, startCmcSimulator } from "./cmc-simulator/server";
+import { type CmcSimulator, faults, startCmcSimulator } from "../tools/cmc-simulator/server";
 import { createTestDatabase, openMigrated, quietLogger, type TestDatabase } from "./support/database";
 import { cutDatabase, quoteCalls, simulatorIngestion } from "./support/ingestion";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Service, startService } from "../src/service";
-import { type CmcSimulator, startCmcSimulator } from "./cmc-simulator/server";
+import { type CmcSimulator, startCmcSimulator } from "../tools/cmc-simulator/server";
 import { createTestDatabase, quietLogger, type TestDatabase } from "./support/database";
 import { simulatorConfig } from "./support/ingestion";
 import { graphql } from "./support/service-process";

@@ -3,7 +3,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { faults } from "./cmc-simulator/server";
+import { faults } from "../tools/cmc-simulator/server";
 import { makeDataDir } from "./support/processes";
 import { graphql, spawnService } from "./support/service-process";
 import { useSimulatorAndDatabase } from "./support/simulator";
@@ -64,7 +64,7 @@ describe("npm run demo", () => {
   it("serves simulated prices that change from one simulated minute to the next, fully offline", async () => {
     const demo = spawnService(
       { DATA_DIR: dataDir, DEMO_MINUTE_MS: "1000" },
-      { main: path.join(DIST, "test/cmc-simulator/demo.js") },
+      { main: path.join(DIST, "tools/cmc-simulator/demo.js") },
     );
     try {
       const serving = await demo.waitForLog((l) => l.msg === "serving GraphQL");

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from "vitest";
-import { type CmcSimulator, type SimulatorOptions, startCmcSimulator } from "../cmc-simulator/server";
+import { type CmcSimulator, type SimulatorOptions, startCmcSimulator } from "../../tools/cmc-simulator/server";
 import { createTestDatabase, type TestDatabase } from "./database";
 
 export interface SimulatorAndDatabase {
