@@ -7,7 +7,7 @@ import { type Container, probeHealth, runContainer } from "./support/deploy/cont
 import { finalStage, REPO_ROOT, readDockerfile } from "./support/deploy/dockerfile";
 import { nodeBinary } from "./support/deploy/node-binary";
 import { type ReplayedImage, replayDockerfile } from "./support/deploy/replay";
-import { graphql } from "./support/service-process";
+import { graphql } from "./support/graphql";
 
 /**
  * The Dockerfile's steps replayed in temporary folders (no Docker engine here), then its CMD run

@@ -6,7 +6,7 @@ import { createSchema } from "../src/graphql/schema";
 import { useApi } from "./support/api";
 import { insertSampleAssets } from "./support/database";
 import { analyze, plan, seedMinuteQuotes } from "./support/explain";
-import { graphql } from "./support/service-process";
+import { graphql } from "./support/graphql";
 
 /*
  * BTC/USD: quote k (0 ≤ k < N) at T0 + 45 s · k, price (cents) 10000 + 100 · (k div 500) + 100 · (13k mod 37)

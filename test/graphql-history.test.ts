@@ -6,7 +6,7 @@ import { createSchema } from "../src/graphql/schema";
 import { useApi } from "./support/api";
 import { insertSampleAssets } from "./support/database";
 import { analyze, plan, seedMinuteQuotes } from "./support/explain";
-import { graphql } from "./support/service-process";
+import { graphql } from "./support/graphql";
 
 /** BTC/USD: one quote a minute from T0, price 1000.25 + m, so each quote is recognisable by its price. */
 const T0 = Date.UTC(2026, 0, 5);

@@ -5,8 +5,8 @@ import { STARTER_DOCUMENT } from "../src/graphql/starter-document";
 import { type Service, startService } from "../src/service";
 import { useApi } from "./support/api";
 import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "./support/database";
+import { graphql } from "./support/graphql";
 import { cutDatabase } from "./support/ingestion";
-import { graphql } from "./support/service-process";
 
 /** A logger at trace level whose `sql` lines (TypeORM's statements) are collected. */
 function sqlRecorder() {
@@ -87,13 +87,8 @@ describe("GraphQL over HTTP: batching, limits, caching, protocol", () => {
     expect(body.errors?.[0].message).toMatch(/^query too complex: \d+ points, at most 20000/);
     expect(recorder.statements).toEqual([]);
     for (const operationName of ["Start", "Poll", "Chart", "History"]) {
-      const response = await fetch(`${service.url}/graphql`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ query: STARTER_DOCUMENT, operationName, variables: { after: "" } }),
-      });
-      const text = await response.text();
-      expect(text).not.toContain("too complex");
+      const { body: answer } = await graphql(service.url, STARTER_DOCUMENT, { after: "" }, { operationName });
+      expect(JSON.stringify(answer)).not.toContain("too complex");
     }
   });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { migrations } from "../src/db/migrations";
 import { useApi } from "./support/api";
 import { insertSampleAssets } from "./support/database";
-import { graphql } from "./support/service-process";
+import { graphql } from "./support/graphql";
 
 async function seed(ds: DataSource): Promise<void> {
   await insertSampleAssets(ds);

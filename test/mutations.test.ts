@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Service, startService } from "../src/service";
 import { type CmcSimulator, startCmcSimulator } from "../tools/cmc-simulator/server";
 import { createTestDatabase, quietLogger, type TestDatabase } from "./support/database";
+import { graphql } from "./support/graphql";
 import { simulatorConfig } from "./support/ingestion";
-import { graphql } from "./support/service-process";
 
 const TOKEN = "admin-token-for-tests-0123456789";
-const admin = { authorization: `Bearer ${TOKEN}` };
+/** Request options that carry the admin token. */
+const admin = { headers: { authorization: `Bearer ${TOKEN}` } };
 
 describe("admin mutations", () => {
   let db: TestDatabase;
@@ -38,7 +39,7 @@ describe("admin mutations", () => {
     [{ authorization: "Bearer wrong-token-0123456789" }, "UNAUTHENTICATED", "the bearer token is not the admin token"],
     [{ authorization: TOKEN }, "UNAUTHENTICATED", "the bearer token is not the admin token"],
   ])("refuses a mutation without the right token (%o)", async (headers, code, message) => {
-    const { body } = await graphql(service.url, track, { symbol: "SOL" }, headers);
+    const { body } = await graphql(service.url, track, { symbol: "SOL" }, { headers });
     expect(body.data).toBeNull();
     expect(body.errors?.[0]).toMatchObject({ message, extensions: { code } });
   });

@@ -2,7 +2,7 @@ import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Service, startService } from "../src/service";
 import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "./support/database";
-import { graphql } from "./support/service-process";
+import { graphql } from "./support/graphql";
 
 const UPDATES = `query($after: String, $symbols: [String!], $convert: String, $limit: Int, $wait: Int) {
   quoteUpdates(after: $after, symbols: $symbols, convert: $convert, limit: $limit, waitSeconds: $wait) {

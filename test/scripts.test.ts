@@ -4,8 +4,9 @@ import path from "node:path";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { faults } from "../tools/cmc-simulator/server";
+import { graphql } from "./support/graphql";
 import { makeDataDir } from "./support/processes";
-import { graphql, spawnService } from "./support/service-process";
+import { spawnService } from "./support/service-process";
 import { useSimulatorAndDatabase } from "./support/simulator";
 
 const DIST = path.resolve(__dirname, "../dist");

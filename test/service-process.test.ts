@@ -6,8 +6,9 @@ import path from "node:path";
 import { Client } from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "./support/database";
+import { graphql } from "./support/graphql";
 import { alive, makeDataDir } from "./support/processes";
-import { graphql, type ServiceProcess, spawnService as spawn } from "./support/service-process";
+import { type ServiceProcess, spawnService as spawn } from "./support/service-process";
 
 const SECRET = "planted-secret-4f9a1c77e2";
 const secretEnv = { CMC_API_KEY: SECRET, ADMIN_TOKEN: `${SECRET}-admin`, CMC_BASE_URL: "http://127.0.0.1:9" };

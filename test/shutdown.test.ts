@@ -2,7 +2,8 @@ import { createClient } from "graphql-ws";
 import { Client } from "pg";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { graphql, spawnService } from "./support/service-process";
+import { graphql } from "./support/graphql";
+import { spawnService } from "./support/service-process";
 import { useSimulatorAndDatabase } from "./support/simulator";
 
 describe("graceful shutdown under load", () => {
