@@ -96,7 +96,7 @@ const CANDLES = `query($symbol: String!, $interval: CandleInterval!, $convert: S
     start open high low close samples } }`;
 
 describe("candles and Asset.candles", () => {
-  const api = useApi({ CONVERT: "USD,EUR" }, seed);
+  const api = useApi({ env: { CONVERT: "USD,EUR" }, seed });
 
   async function candles(variables: Record<string, unknown>): Promise<Candle[]> {
     const { body } = await graphql(api.url, CANDLES, { symbol: "BTC", ...variables });
@@ -303,7 +303,7 @@ describe("candles and Asset.candles", () => {
 });
 
 describe("candle SQL", () => {
-  const api = useApi({}, seedMinuteQuotes);
+  const api = useApi({ seed: seedMinuteQuotes });
   let assetId: number;
 
   /** Rows read from price_quote by every scan of the plan, over all its loops. */

@@ -56,7 +56,7 @@ type Page = {
 };
 
 describe("priceHistory and Asset.history", () => {
-  const api = useApi({ CONVERT: "USD,EUR" }, seed);
+  const api = useApi({ env: { CONVERT: "USD,EUR" }, seed });
 
   async function page(variables: Record<string, unknown>): Promise<Page> {
     const { body } = await graphql(api.url, HISTORY, { symbol: "BTC", ...variables });
@@ -259,7 +259,7 @@ describe("priceHistory and Asset.history", () => {
 });
 
 describe("history SQL", () => {
-  const api = useApi({}, seedMinuteQuotes);
+  const api = useApi({ seed: seedMinuteQuotes });
   let assetId: number;
 
   beforeAll(async () => {

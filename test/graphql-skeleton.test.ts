@@ -20,7 +20,7 @@ async function seed(ds: DataSource): Promise<void> {
 }
 
 describe("GraphQL over HTTP", () => {
-  const api = useApi({ CONVERT: "USD,EUR" }, seed);
+  const api = useApi({ env: { CONVERT: "USD,EUR" }, seed });
 
   it("answers health and readiness", async () => {
     expect(await (await fetch(`${api.url}/healthz`)).json()).toEqual({ status: "ok" });

@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrations } from "../src/db/migrations";
-import { createTestDatabase, type TestDatabase } from "./support/database";
+import { useDatabase } from "./support/database";
 import { makeDataDir } from "./support/processes";
 
 const run = promisify(execFile);
@@ -20,15 +20,13 @@ function typeorm(command: "migration:run" | "migration:revert" | "migration:show
 }
 
 describe("the TypeORM CLI on the service's own DataSource", () => {
-  let db: TestDatabase;
+  const db = useDatabase();
   let dataDir: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
     dataDir = await makeDataDir("cli");
   });
   afterAll(async () => {
-    await db?.drop();
     await rm(dataDir, { recursive: true, force: true });
   });
 

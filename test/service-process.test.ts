@@ -5,7 +5,7 @@ import { connect } from "node:net";
 import path from "node:path";
 import { Client } from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "./support/database";
+import { createTestDatabase, useDatabase } from "./support/database";
 import { graphql } from "./support/graphql";
 import { alive, makeDataDir } from "./support/processes";
 import { type ServiceProcess, spawnService as spawn } from "./support/service-process";
@@ -116,13 +116,7 @@ describe("the service process", () => {
   });
 
   describe("against an external PostgreSQL", () => {
-    let db: TestDatabase;
-    beforeAll(async () => {
-      db = await createTestDatabase();
-    });
-    afterAll(async () => {
-      await db?.drop();
-    });
+    const db = useDatabase();
 
     it("stops within SHUTDOWN_TIMEOUT_MS even when a client keeps its connection open and never reads", async () => {
       const own = await createTestDatabase();

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { openDatabase } from "../src/db/data-source";
 import { writeQuotes } from "../src/ingestion/quote-writer";
-import { type Service, startService } from "../src/service";
-import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "./support/database";
+import { useApi } from "./support/api";
+import { quietLogger, testConfig } from "./support/database";
 
 interface Added {
   price: number;
@@ -46,8 +46,7 @@ function subscribe(client: WsClient, query: string, variables: Record<string, un
 }
 
 describe("quoteAdded over WebSocket (graphql-transport-ws)", () => {
-  let db: TestDatabase;
-  let service: Service;
+  const api = useApi({ env: { CONVERT: "USD,EUR" } });
   let writer: DataSource;
   let client: WsClient;
   let minute = 0;
@@ -75,15 +74,13 @@ describe("quoteAdded over WebSocket (graphql-transport-ws)", () => {
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    service = await startService(testConfig(db, { CONVERT: "USD,EUR" }), quietLogger, { schedule: false });
-    writer = (await openDatabase(testConfig(db), quietLogger)).dataSource;
+    writer = (await openDatabase(testConfig(api.db), quietLogger)).dataSource;
     const rows: { id: number; symbol: string }[] = await writer.query(`
       INSERT INTO asset (cmc_id, symbol, name, slug, rank, tracked) VALUES
         (1, 'BTC', 'Bitcoin', 'bitcoin', 1, true), (1027, 'ETH', 'Ethereum', 'ethereum', 2, true) RETURNING id, symbol`);
     ids = new Map(rows.map((r) => [r.symbol, r.id]));
     client = createClient({
-      url: `${service.url.replace("http", "ws")}/graphql`,
+      url: `${api.url.replace("http", "ws")}/graphql`,
       webSocketImpl: WebSocket,
       lazy: false,
     });
@@ -91,8 +88,6 @@ describe("quoteAdded over WebSocket (graphql-transport-ws)", () => {
   afterAll(async () => {
     await client?.dispose();
     await writer?.destroy();
-    await service?.stop();
-    await db?.drop();
   });
 
   it("pushes every stored quote once, in commit order, honouring symbol and convert filters", async () => {
@@ -103,7 +98,7 @@ describe("quoteAdded over WebSocket (graphql-transport-ws)", () => {
       { s: ["btc"], c: "eur" },
     );
     // The subscriptions start at the current frontier; wait until both are listening.
-    await expect.poll(() => service.feed.waiters).toBe(2);
+    await expect.poll(() => api.service.feed.waiters).toBe(2);
     await store(["BTC", "USD", 1], ["ETH", "USD", 2]);
     await store(["BTC", "EUR", 3]);
     await store(["ETH", "EUR", 4], ["BTC", "EUR", 5]);
@@ -116,7 +111,7 @@ describe("quoteAdded over WebSocket (graphql-transport-ws)", () => {
     ]);
     all.dispose();
     btcEur.dispose();
-    await expect.poll(() => service.feed.waiters).toBe(0);
+    await expect.poll(() => api.service.feed.waiters).toBe(0);
   });
 
   it("refuses an unknown symbol with BAD_USER_INPUT", async () => {

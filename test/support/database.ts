@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
-import { inject } from "vitest";
+import type { DataSource } from "typeorm";
+import { afterAll, beforeAll, inject } from "vitest";
 import { type Config, loadConfig } from "../../src/config";
 import { type Database, openDatabase } from "../../src/db/data-source";
 import { createLogger, type Logger } from "../../src/logger";
@@ -26,6 +27,10 @@ async function admin<T>(run: (client: Client) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Creates the database by itself, for a test that needs one more inside a single `it` (and drops it
+ * there); a test file or describe block gets its own with useDatabase().
+ */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `qg_test_${randomBytes(6).toString("hex")}`;
   await admin((c) => c.query(`CREATE DATABASE ${name}`));
@@ -43,11 +48,58 @@ export function testConfig(db: TestDatabase, env: Record<string, string> = {}): 
   return loadConfig({ ...db.env, PORT: "0", HOST: "127.0.0.1", ...env });
 }
 
-/** Connected and migrated. */
-export async function openMigrated(db: TestDatabase): Promise<Database> {
-  const database = await openDatabase(testConfig(db), quietLogger);
-  await database.dataSource.runMigrations({ transaction: "each" });
-  return database;
+/**
+ * What a `use…()` helper returns while the describe block is being declared: its fields exist once
+ * the helper's beforeAll has run. Reading one earlier (say, destructuring at declaration time)
+ * throws, where a plain object would quietly give undefined.
+ */
+export function filledByBeforeAll<T extends object>(helper: string): { handle: T; fill(value: T): void } {
+  let value: T | undefined;
+  const handle = new Proxy({} as T, {
+    get(_target, key) {
+      if (value !== undefined) return Reflect.get(value, key);
+      if (typeof key === "symbol") return undefined;
+      throw new Error(`${helper}.${key} was read before its beforeAll ran: read it in a test or in a later hook`);
+    },
+  });
+  return {
+    handle,
+    fill(filled) {
+      value = filled;
+    },
+  };
+}
+
+export interface DatabaseOptions {
+  /** Also open a DataSource on it, as `ds`: on the migrated schema, or on the database as created. */
+  dataSource?: "migrated" | "empty";
+}
+
+/**
+ * The one way a test file (or describe block) gets a database: an empty one of its own in the run's
+ * PostgreSQL, created in beforeAll and dropped in afterAll, with a DataSource on it when asked.
+ * Hooks declared after this call run after the database exists (beforeAll) and before it is dropped
+ * (afterAll: vitest runs them in reverse order of declaration).
+ */
+export function useDatabase(): TestDatabase;
+export function useDatabase(options: Required<DatabaseOptions>): TestDatabase & { ds: DataSource };
+export function useDatabase(options: DatabaseOptions = {}): TestDatabase & { ds?: DataSource } {
+  const { handle, fill } = filledByBeforeAll<TestDatabase & { ds?: DataSource }>("useDatabase()");
+  let db: TestDatabase | undefined;
+  let database: Database | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    if (options.dataSource) {
+      database = await openDatabase(testConfig(db), quietLogger);
+      if (options.dataSource === "migrated") await database.dataSource.runMigrations({ transaction: "each" });
+    }
+    fill({ ...db, ds: database?.dataSource });
+  });
+  afterAll(async () => {
+    await database?.dataSource.destroy();
+    await db?.drop();
+  });
+  return handle;
 }
 
 /** The assets GraphQL tests share: BTC and ETH tracked, an inactive BTC namesake and SOL untracked. */
