@@ -5,6 +5,7 @@ import WebSocket from "ws";
 import { openDatabase } from "../src/db/data-source";
 import { writeQuotes } from "../src/ingestion/quote-writer";
 import { useApi } from "./support/api";
+import { parsedQuote } from "./support/cmc-fixtures";
 import { quietLogger, testConfig } from "./support/database";
 
 interface Added {
@@ -57,18 +58,14 @@ describe("quoteAdded over WebSocket (graphql-transport-ws)", () => {
     await writeQuotes(
       writer,
       quotes.map(([symbol, convert, price]) => ({
+        ...parsedQuote({
+          cmcId: 0,
+          symbol,
+          convert,
+          price: String(price),
+          lastUpdated: new Date(Date.UTC(2026, 0, 1, 0, ++minute)),
+        }),
         assetId: ids.get(symbol) as number,
-        cmcId: 0,
-        symbol,
-        convert,
-        price: String(price),
-        volume24h: null,
-        marketCap: null,
-        percentChange1h: null,
-        percentChange24h: null,
-        percentChange7d: null,
-        circulatingSupply: null,
-        lastUpdated: new Date(Date.UTC(2026, 0, 1, 0, ++minute)),
       })),
     );
   }
