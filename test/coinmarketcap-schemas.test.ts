@@ -13,9 +13,11 @@ import {
 } from "./support/cmc-fixtures";
 
 const QUOTES = "/v2/cryptocurrency/quotes/latest";
+/** For payloads kept as CMC's text. */
+const OK_STATUS = JSON.stringify(cmcStatus());
 
 // The reference's BTC reply, as `?id=1,30938` returns it: keyed by id, one object per coin.
-const BTC_BY_ID = `{"status":${JSON.stringify(cmcStatus())},
+const BTC_BY_ID = `{"status":${OK_STATUS},
  "data":{
   "1":{"id":1,"name":"Bitcoin","symbol":"BTC","slug":"bitcoin","num_market_pairs":12562,
    "date_added":"2010-07-13T00:00:00.000Z","tags":[{"slug":"pow","name":"PoW","category":"ALGORITHM"}],
@@ -230,29 +232,12 @@ describe("parseMap", () => {
   const MAP = "/v1/cryptocurrency/map";
 
   it("reads entries with 0/1 flags and null ranks, and skips invalid ones", () => {
-    const text = cmcBody([
-      {
-        id: 1,
-        rank: 1,
-        name: "Bitcoin",
-        symbol: "BTC",
-        slug: "bitcoin",
-        is_active: 1,
-        first_historical_data: "2010-07-13T00:05:00.000Z",
-        last_historical_data: "2026-02-19T19:59:00.000Z",
-        platform: null,
-      },
-      {
-        id: 30938,
-        rank: null,
-        name: "Satoshi Pumpomoto",
-        symbol: "BTC",
-        slug: "satoshi-pumpomoto",
-        is_active: 0,
-        platform: { id: 5426, name: "Solana", symbol: "SOL", slug: "solana", token_address: "6AGN" },
-      },
-      { id: "x", name: "Broken", symbol: "BTC", slug: "broken" },
-    ]);
+    const text = `{"status":${OK_STATUS},"data":[
+      {"id":1,"rank":1,"name":"Bitcoin","symbol":"BTC","slug":"bitcoin","is_active":1,
+       "first_historical_data":"2010-07-13T00:05:00.000Z","last_historical_data":"2026-02-19T19:59:00.000Z","platform":null},
+      {"id":30938,"rank":null,"name":"Satoshi Pumpomoto","symbol":"BTC","slug":"satoshi-pumpomoto","is_active":0,
+       "platform":{"id":5426,"name":"Solana","symbol":"SOL","slug":"solana","token_address":"6AGN"}},
+      {"id":"x","name":"Broken","symbol":"BTC","slug":"broken"}]}`;
     const { entries, skipped } = parseMap(readResponse(MAP, 200, text));
     expect(entries).toEqual([
       { cmcId: 1, symbol: "BTC", name: "Bitcoin", slug: "bitcoin", rank: 1, isActive: true },
