@@ -1,11 +1,10 @@
 import { execFile } from "node:child_process";
-import { rm } from "node:fs/promises";
 import path from "node:path";
 import { Client } from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { faults } from "../tools/cmc-simulator/server";
 import { graphql } from "./support/graphql";
-import { makeDataDir } from "./support/processes";
+import { useDataDir } from "./support/processes";
 import { spawnService } from "./support/service-process";
 import { useSimulatorAndDatabase } from "./support/simulator";
 
@@ -54,17 +53,11 @@ describe("npm run ingest:once", () => {
 });
 
 describe("npm run demo", () => {
-  let dataDir: string;
-  beforeAll(async () => {
-    dataDir = await makeDataDir("demo");
-  });
-  afterAll(async () => {
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  const dataDir = useDataDir("demo");
 
   it("serves simulated prices that change from one simulated minute to the next, fully offline", async () => {
     const demo = spawnService(
-      { DATA_DIR: dataDir, DEMO_MINUTE_MS: "1000" },
+      { DATA_DIR: dataDir.path, DEMO_MINUTE_MS: "1000" },
       { main: path.join(DIST, "tools/cmc-simulator/demo.js") },
     );
     try {

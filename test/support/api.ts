@@ -2,7 +2,8 @@ import type { DataSource } from "typeorm";
 import { afterAll, beforeAll } from "vitest";
 import type { Logger } from "../../src/logger";
 import { type Service, startService } from "../../src/service";
-import { filledByBeforeAll, quietLogger, type TestDatabase, testConfig, useDatabase } from "./database";
+import { quietLogger, type TestDatabase, testConfig, useDatabase } from "./database";
+import { filledByBeforeAll } from "./lifecycle";
 
 export interface TestApi {
   db: TestDatabase;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, inject } from "vitest";
 import { type Config, loadConfig } from "../../src/config";
 import { type Database, openDatabase } from "../../src/db/data-source";
 import { createLogger, type Logger } from "../../src/logger";
+import { filledByBeforeAll } from "./lifecycle";
 
 export const quietLogger: Logger = createLogger({ logLevel: "silent", nodeEnv: "test" });
 
@@ -46,28 +47,6 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 
 export function testConfig(db: TestDatabase, env: Record<string, string> = {}): Config {
   return loadConfig({ ...db.env, PORT: "0", HOST: "127.0.0.1", ...env });
-}
-
-/**
- * What a `use…()` helper returns while the describe block is being declared: its fields exist once
- * the helper's beforeAll has run. Reading one earlier (say, destructuring at declaration time)
- * throws, where a plain object would quietly give undefined.
- */
-export function filledByBeforeAll<T extends object>(helper: string): { handle: T; fill(value: T): void } {
-  let value: T | undefined;
-  const handle = new Proxy({} as T, {
-    get(_target, key) {
-      if (value !== undefined) return Reflect.get(value, key);
-      if (typeof key === "symbol") return undefined;
-      throw new Error(`${helper}.${key} was read before its beforeAll ran: read it in a test or in a later hook`);
-    },
-  });
-  return {
-    handle,
-    fill(filled) {
-      value = filled;
-    },
-  };
 }
 
 export interface DatabaseOptions {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from "vitest";
 import { type CmcSimulator, type SimulatorOptions, startCmcSimulator } from "../../tools/cmc-simulator/server";
-import { filledByBeforeAll, type TestDatabase, useDatabase } from "./database";
+import { type TestDatabase, useDatabase } from "./database";
+import { filledByBeforeAll } from "./lifecycle";
 
 export interface SimulatorAndDatabase {
   db: TestDatabase;
