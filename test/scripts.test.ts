@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { Client } from "pg";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { faults } from "../tools/cmc-simulator/server";
 import { graphql } from "./support/graphql";
 import { useDataDir } from "./support/processes";
@@ -35,6 +35,7 @@ describe("npm run ingest:once", () => {
     expect(ok.code).toBe(0);
     const client = new Client({ connectionString: fx.db.url });
     await client.connect();
+    onTestFinished(() => client.end());
     const { rows } = await client.query(`SELECT trigger, status, quotes_inserted FROM ingestion_run`);
     expect(rows).toEqual([{ trigger: "MANUAL", status: "SUCCEEDED", quotes_inserted: 2 }]);
 
@@ -48,7 +49,6 @@ describe("npm run ingest:once", () => {
     expect(wrongKey.code).toBe(1);
     expect(wrongKey.output).toContain("CMC_1001");
     expect(wrongKey.output).not.toContain("not-the-key-0123456789");
-    await client.end();
   });
 });
 
