@@ -1,8 +1,6 @@
-import type { DataSource } from "typeorm";
-import { afterAll, beforeAll, bench, describe } from "vitest";
-import { openDatabase } from "../src/db/data-source";
+import { beforeAll, bench, describe } from "vitest";
 import { CANDLES_NEWEST_SQL } from "../src/db/store/candles";
-import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "../test/support/database";
+import { useDatabase } from "../test/support/database";
 
 /**
  * The peer: what a straightforward implementation (or an auto-generated API over the table) runs,
@@ -18,30 +16,21 @@ SELECT * FROM (
   GROUP BY 1 ORDER BY 1 DESC LIMIT $5
 ) newest ORDER BY start`;
 
-let db: TestDatabase;
-let ds: DataSource;
+const db = useDatabase({ dataSource: "migrated" });
 let assetId: number;
 
-// 30 days of minute quotes for one asset (43,200 rows), as DESIGN.md's measurement used, next to 9 others.
+// 30 days of minute quotes for one asset (43,200 rows), next to 9 others.
 beforeAll(async () => {
-  db = await createTestDatabase();
-  ds = (await openDatabase(testConfig(db), quietLogger)).dataSource;
-  await ds.runMigrations();
-  await ds.query(
+  await db.ds.query(
     `INSERT INTO asset (cmc_id, symbol, name, slug, tracked) SELECT g, 'B' || g, 'B' || g, 'b' || g, true FROM generate_series(1, 10) g`,
   );
-  await ds.query(`
+  await db.ds.query(`
     INSERT INTO price_quote (asset_id, convert, price, last_updated)
     SELECT a.id, 'USD', 100 + sin(m / 60.0) * 10, timestamptz '2026-01-01' + m * interval '1 minute'
     FROM asset a CROSS JOIN generate_series(0, 43199) m`);
-  await ds.query("ANALYZE price_quote");
-  [{ id: assetId }] = await ds.query(`SELECT id FROM asset WHERE cmc_id = 5`);
+  await db.ds.query("ANALYZE price_quote");
+  [{ id: assetId }] = await db.ds.query(`SELECT id FROM asset WHERE cmc_id = 5`);
 }, 120_000);
-
-afterAll(async () => {
-  await ds?.destroy();
-  await db?.drop();
-});
 
 const cases: [string, string, number][] = [
   ["newest 500 MINUTE candles", "1 minute", 500],
@@ -52,10 +41,10 @@ const cases: [string, string, number][] = [
 for (const [name, width, limit] of cases) {
   describe(name, () => {
     bench("quotegraph: index walk per bucket", async () => {
-      await ds.query(CANDLES_NEWEST_SQL, [assetId, "USD", width, null, limit]);
+      await db.ds.query(CANDLES_NEWEST_SQL, [assetId, "USD", width, null, limit]);
     });
     bench("peer: date_bin GROUP BY over the range", async () => {
-      await ds.query(GROUP_BY_SQL, [assetId, "USD", width, null, limit]);
+      await db.ds.query(GROUP_BY_SQL, [assetId, "USD", width, null, limit]);
     });
   });
 }

@@ -1,7 +1,7 @@
 import { request } from "node:http";
 import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import { type CmcSimulator, faults, type SimulatorOptions, startCmcSimulator } from "./cmc-simulator/server";
+import { type CmcSimulator, faults, type SimulatorOptions, startCmcSimulator } from "../tools/cmc-simulator/server";
 
 type Quote = Record<string, number | string | null>;
 interface CoinRecord {
@@ -577,7 +577,8 @@ describe("faults", () => {
     expect(sim?.calls[0]).toMatchObject({ status: 0, errorCode: null, creditCount: 0 });
     sim?.failNext(faults.hang);
     const hanging = fetch(`${sim?.url}${QUOTES}?id=1`, { headers: { "X-CMC_PRO_API_KEY": "sim-key" } });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The simulator records a call when the request arrives: close() once it is hanging there.
+    await expect.poll(() => sim?.calls.length).toBe(2);
     await sim?.close();
     await expect(hanging).rejects.toThrow();
   });
@@ -687,11 +688,7 @@ describe("simulated clock", () => {
 
   it("ticks on its own when minuteMs is set", async () => {
     await start({ manualClock: false, minuteMs: 20 });
-    const deadline = Date.now() + 2_000;
-    while (sim?.now().toISOString() === START && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    expect(sim?.now().getTime()).toBeGreaterThan(Date.parse(START));
+    await expect.poll(() => sim?.now().getTime(), { timeout: 2_000 }).toBeGreaterThan(Date.parse(START));
   });
 });
 

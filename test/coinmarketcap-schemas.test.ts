@@ -2,10 +2,19 @@ import { describe, expect, it } from "vitest";
 import { CmcError } from "../src/coinmarketcap/errors";
 import { readResponse } from "../src/coinmarketcap/response";
 import { parseKeyInfo, parseMap, parseQuotesLatest } from "../src/coinmarketcap/schemas";
+import {
+  cmcBody,
+  cmcCoin,
+  cmcErrorBody,
+  cmcQuote,
+  cmcStatus,
+  parsedQuote,
+  quotesLatestBody,
+} from "./support/cmc-fixtures";
 
 const QUOTES = "/v2/cryptocurrency/quotes/latest";
-const OK_STATUS =
-  '{"timestamp":"2026-02-19T20:02:03.489Z","error_code":0,"error_message":null,"elapsed":103,"credit_count":1,"notice":null}';
+/** For payloads kept as CMC's text. */
+const OK_STATUS = JSON.stringify(cmcStatus());
 
 // The reference's BTC reply, as `?id=1,30938` returns it: keyed by id, one object per coin.
 const BTC_BY_ID = `{"status":${OK_STATUS},
@@ -27,8 +36,9 @@ function quotes(text: string, ids: number[], converts = ["USD"]) {
   return parseQuotesLatest(readResponse(QUOTES, 200, text), ids, converts);
 }
 
-function coinText(fields: string, quote: string) {
-  return `{"status":${OK_STATUS},"data":{"7":{"id":7,"symbol":"TINY",${fields}"quote":${quote}}}}`;
+/** A reply with one coin, TINY (id 7). */
+function tiny(quote: Record<string, unknown>, fields: Record<string, unknown> = {}) {
+  return quotesLatestBody(cmcCoin({ id: 7, symbol: "TINY", ...fields, quote }));
 }
 
 function thrown(fn: () => unknown): CmcError {
@@ -63,9 +73,9 @@ describe("parseQuotesLatest", () => {
   });
 
   it("keeps every digit of exponent prices and converts numeric strings", () => {
-    const text = coinText(
-      '"circulating_supply":"4.3144446875194E9",',
-      '{"USD":{"price":2.9310480352575198e-8,"market_cap":"126.4576","volume_24h":1e21,"last_updated":"2026-02-19T19:59:00.000Z"}}',
+    const text = tiny(
+      { USD: cmcQuote({ price: 2.9310480352575198e-8, market_cap: "126.4576", volume_24h: 1e21 }) },
+      { circulating_supply: "4.3144446875194E9" },
     );
     const [quote] = quotes(text, [7]).quotes;
     expect(quote.price).toBe("0.000000029310480352575198");
@@ -75,7 +85,7 @@ describe("parseQuotesLatest", () => {
   });
 
   it("skips a quote whose price is a non-numeric string, and says which field", () => {
-    const text = coinText("", '{"USD":{"price":"n/a","last_updated":"2026-02-19T19:59:00.000Z"}}');
+    const text = tiny({ USD: cmcQuote({ price: "n/a" }) });
     const result = quotes(text, [7]);
     expect(result.quotes).toEqual([]);
     expect(result.skipped).toHaveLength(1);
@@ -84,40 +94,29 @@ describe("parseQuotesLatest", () => {
   });
 
   it("accepts tags as strings, booleans for the 0/1 flags and missing optional fields", () => {
-    const text = coinText(
-      '"tags":["mineable","pow"],"is_active":true,"is_fiat":false,"platform":null,',
-      '{"USD":{"price":1.5,"last_updated":"2026-02-19T19:59:00.000Z"}}',
+    const text = tiny(
+      { USD: cmcQuote({ price: 1.5 }) },
+      { tags: ["mineable", "pow"], is_active: true, is_fiat: false, platform: null },
     );
     expect(quotes(text, [7]).quotes).toEqual([
-      {
-        cmcId: 7,
-        symbol: "TINY",
-        convert: "USD",
-        price: "1.5",
-        volume24h: null,
-        marketCap: null,
-        percentChange1h: null,
-        percentChange24h: null,
-        percentChange7d: null,
-        circulatingSupply: null,
-        lastUpdated: new Date("2026-02-19T19:59:00.000Z"),
-      },
+      parsedQuote({ cmcId: 7, symbol: "TINY", price: "1.5", lastUpdated: new Date("2026-02-19T19:59:00.000Z") }),
     ]);
   });
 
   it("takes the coin's last_updated when the quote has none, and skips a quote without either", () => {
-    const withCoinTime = coinText('"last_updated":"2026-02-19T19:58:00.000Z",', '{"USD":{"price":2}}');
+    const withCoinTime = tiny({ USD: { price: 2 } }, { last_updated: "2026-02-19T19:58:00.000Z" });
     expect(quotes(withCoinTime, [7]).quotes[0].lastUpdated).toEqual(new Date("2026-02-19T19:58:00.000Z"));
-    expect(quotes(coinText("", '{"USD":{"price":2}}'), [7]).skipped).toEqual([
+    expect(quotes(tiny({ USD: { price: 2 } }), [7]).skipped).toEqual([
       { cmcId: 7, convert: "USD", reason: "no last_updated" },
     ]);
   });
 
   it("skips an invalid coin entry and keeps the others", () => {
-    const text = `{"status":${OK_STATUS},"data":{
-      "2":{"id":"two","symbol":"LTC","quote":{}},
-      "3":[{"id":3,"symbol":"X","quote":{}}],
-      "1":{"id":1,"symbol":"BTC","quote":{"USD":{"price":67021.28,"last_updated":"2026-02-19T19:59:00.000Z"}}}}}`;
+    const text = cmcBody({
+      "2": { id: "two", symbol: "LTC", quote: {} },
+      "3": [{ id: 3, symbol: "X", quote: {} }],
+      "1": cmcCoin({ id: 1, symbol: "BTC", quote: { USD: cmcQuote({ price: 67021.28 }) } }),
+    });
     const result = quotes(text, [1, 2, 3]);
     expect(result.quotes.map((q) => q.cmcId)).toEqual([1]);
     expect(result.skipped).toHaveLength(2);
@@ -128,10 +127,7 @@ describe("parseQuotesLatest", () => {
   });
 
   it("skips one invalid currency entry and keeps the coin's other currencies", () => {
-    const text = coinText(
-      "",
-      '{"USD":{"price":1,"last_updated":"2026-02-19T19:59:00.000Z"},"EUR":{"price":0.9,"last_updated":"yesterday"}}',
-    );
+    const text = tiny({ USD: cmcQuote({ price: 1 }), EUR: cmcQuote({ price: 0.9, last_updated: "yesterday" }) });
     const result = quotes(text, [7], ["USD", "EUR"]);
     expect(result.quotes.map((q) => q.convert)).toEqual(["USD"]);
     expect(result.skipped).toHaveLength(1);
@@ -140,7 +136,7 @@ describe("parseQuotesLatest", () => {
   });
 
   it("reports requested currencies and ids that the response left out", () => {
-    const text = coinText("", '{"USD":{"price":1,"last_updated":"2026-02-19T19:59:00.000Z"}}');
+    const text = tiny({ USD: cmcQuote({ price: 1 }) });
     const result = quotes(text, [7, 999999], ["USD", "EUR"]);
     expect(result.quotes).toHaveLength(1);
     expect(result.skipped).toEqual([
@@ -150,8 +146,8 @@ describe("parseQuotesLatest", () => {
   });
 
   it("fails the whole response as malformed when `data` is missing or not a map", () => {
-    for (const data of ["", ',"data":null', ',"data":[1,2]']) {
-      const error = thrown(() => quotes(`{"status":${OK_STATUS}${data}}`, [1]));
+    for (const data of [undefined, null, [1, 2]]) {
+      const error = thrown(() => quotes(cmcBody(data), [1]));
       expect(error.kind).toBe("malformed");
       expect(error.retryable).toBe(true);
       expect(error.endpoint).toBe(QUOTES);
@@ -180,8 +176,10 @@ describe("readResponse", () => {
   });
 
   it("treats an error_code on HTTP 200 as an error", () => {
-    const text =
-      '{"status":{"error_code":1008,"error_message":"You\'ve exceeded your API Key\'s HTTP request rate limit. Rate limits reset every minute.","credit_count":0}}';
+    const text = cmcErrorBody(
+      1008,
+      "You've exceeded your API Key's HTTP request rate limit. Rate limits reset every minute.",
+    );
     const error = thrown(() => readResponse(QUOTES, 200, text));
     expect(error).toMatchObject({ kind: "rate-limit-minute", httpStatus: 200, errorCode: 1008, retryable: true });
     expect(error.message).toBe(
@@ -200,7 +198,7 @@ describe("readResponse", () => {
     [400, 400, '"symbol" is not allowed to be empty', "bad-request", false],
     [500, 500, "An internal server error occurred", "server", true],
   ])("reads the HTTP %i error body with code %i", (httpStatus, code, message, kind, retryable) => {
-    const text = `{"status":{"timestamp":"2026-02-19T20:02:03.489Z","error_code":${code},"error_message":${JSON.stringify(message)},"elapsed":0,"credit_count":0}}`;
+    const text = cmcErrorBody(code, message);
     const error = thrown(() => readResponse(QUOTES, httpStatus, text));
     expect(error).toMatchObject({ kind, httpStatus, errorCode: code, retryable, message });
   });
@@ -256,7 +254,7 @@ describe("parseMap", () => {
   });
 
   it("fails as malformed when `data` is not an array", () => {
-    const error = thrown(() => parseMap(readResponse(MAP, 200, `{"status":${OK_STATUS},"data":{}}`)));
+    const error = thrown(() => parseMap(readResponse(MAP, 200, cmcBody({}))));
     expect(error.kind).toBe("malformed");
   });
 });
@@ -303,6 +301,6 @@ describe("parseKeyInfo", () => {
   });
 
   it("fails as malformed when `data` is missing", () => {
-    expect(thrown(() => parseKeyInfo(readResponse(KEY_INFO, 200, `{"status":${OK_STATUS}}`))).kind).toBe("malformed");
+    expect(thrown(() => parseKeyInfo(readResponse(KEY_INFO, 200, cmcBody(undefined)))).kind).toBe("malformed");
   });
 });

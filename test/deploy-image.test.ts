@@ -2,12 +2,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "./support/database";
+import { useDatabase } from "./support/database";
 import { type Container, probeHealth, runContainer } from "./support/deploy/container";
 import { finalStage, REPO_ROOT, readDockerfile } from "./support/deploy/dockerfile";
 import { nodeBinary } from "./support/deploy/node-binary";
 import { type ReplayedImage, replayDockerfile } from "./support/deploy/replay";
-import { graphql } from "./support/service-process";
+import { graphql } from "./support/graphql";
 
 /**
  * The Dockerfile's steps replayed in temporary folders (no Docker engine here), then its CMD run
@@ -62,7 +62,7 @@ function messageOf(line: string): string {
 describe("the Docker image, built and run without a Docker engine", () => {
   let image: ReplayedImage;
   let imageNode: string;
-  let db: TestDatabase;
+  const db = useDatabase();
   const running = new Set<Container>();
 
   beforeAll(async () => {
@@ -74,9 +74,6 @@ describe("the Docker image, built and run without a Docker engine", () => {
       }),
       nodeBinary(imageNodeVersion).then((bin) => {
         imageNode = bin;
-      }),
-      createTestDatabase().then((created) => {
-        db = created;
       }),
     ]);
     for (const step of steps) if (step.status === "rejected") throw step.reason;
@@ -95,7 +92,6 @@ describe("the Docker image, built and run without a Docker engine", () => {
 
   afterAll(async () => {
     await image?.remove();
-    await db?.drop();
   });
 
   function start(node: string, env: Record<string, string>): Container {

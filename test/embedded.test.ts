@@ -3,22 +3,16 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client } from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startEmbeddedPostgres } from "../src/db/embedded";
 import { quietLogger } from "./support/database";
-import { alive, makeDataDir } from "./support/processes";
+import { alive, useDataDir } from "./support/processes";
 
 describe("embedded PostgreSQL", () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await makeDataDir("embedded");
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const dir = useDataDir("embedded");
 
   it("creates a cluster, keeps its data across restarts, refuses a second owner, and leaves no process after stop", async () => {
-    const clusterDir = path.join(dir, "cluster");
+    const clusterDir = path.join(dir.path, "cluster");
     const first = await startEmbeddedPostgres(clusterDir, quietLogger);
     const pid = Number(readFileSync(path.join(first.dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
     expect(alive(pid)).toBe(true);
@@ -54,7 +48,7 @@ describe("embedded PostgreSQL", () => {
   });
 
   it("refuses a password-less login", async () => {
-    const cluster = await startEmbeddedPostgres(path.join(dir, "auth"), quietLogger);
+    const cluster = await startEmbeddedPostgres(path.join(dir.path, "auth"), quietLogger);
     try {
       const client = new Client({
         host: cluster.host,

@@ -6,7 +6,7 @@ import { createSchema } from "../src/graphql/schema";
 import { useApi } from "./support/api";
 import { insertSampleAssets } from "./support/database";
 import { analyze, plan, seedMinuteQuotes } from "./support/explain";
-import { graphql } from "./support/service-process";
+import { graphql } from "./support/graphql";
 
 /*
  * BTC/USD: quote k (0 ≤ k < N) at T0 + 45 s · k, price (cents) 10000 + 100 · (k div 500) + 100 · (13k mod 37)
@@ -96,7 +96,7 @@ const CANDLES = `query($symbol: String!, $interval: CandleInterval!, $convert: S
     start open high low close samples } }`;
 
 describe("candles and Asset.candles", () => {
-  const api = useApi({ CONVERT: "USD,EUR" }, seed);
+  const api = useApi({ env: { CONVERT: "USD,EUR" }, seed });
 
   async function candles(variables: Record<string, unknown>): Promise<Candle[]> {
     const { body } = await graphql(api.url, CANDLES, { symbol: "BTC", ...variables });
@@ -303,7 +303,7 @@ describe("candles and Asset.candles", () => {
 });
 
 describe("candle SQL", () => {
-  const api = useApi({}, seedMinuteQuotes);
+  const api = useApi({ seed: seedMinuteQuotes });
   let assetId: number;
 
   /** Rows read from price_quote by every scan of the plan, over all its loops. */

@@ -6,7 +6,7 @@ import { createSchema } from "../src/graphql/schema";
 import { useApi } from "./support/api";
 import { insertSampleAssets } from "./support/database";
 import { analyze, plan, seedMinuteQuotes } from "./support/explain";
-import { graphql } from "./support/service-process";
+import { graphql } from "./support/graphql";
 
 /** BTC/USD: one quote a minute from T0, price 1000.25 + m, so each quote is recognisable by its price. */
 const T0 = Date.UTC(2026, 0, 5);
@@ -56,7 +56,7 @@ type Page = {
 };
 
 describe("priceHistory and Asset.history", () => {
-  const api = useApi({ CONVERT: "USD,EUR" }, seed);
+  const api = useApi({ env: { CONVERT: "USD,EUR" }, seed });
 
   async function page(variables: Record<string, unknown>): Promise<Page> {
     const { body } = await graphql(api.url, HISTORY, { symbol: "BTC", ...variables });
@@ -259,7 +259,7 @@ describe("priceHistory and Asset.history", () => {
 });
 
 describe("history SQL", () => {
-  const api = useApi({}, seedMinuteQuotes);
+  const api = useApi({ seed: seedMinuteQuotes });
   let assetId: number;
 
   beforeAll(async () => {

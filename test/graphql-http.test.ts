@@ -1,12 +1,13 @@
 import { Writable } from "node:stream";
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DataSource } from "typeorm";
+import { describe, expect, it } from "vitest";
 import { STARTER_DOCUMENT } from "../src/graphql/starter-document";
 import { type Service, startService } from "../src/service";
 import { useApi } from "./support/api";
-import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "./support/database";
+import { createTestDatabase, quietLogger, testConfig } from "./support/database";
+import { graphql } from "./support/graphql";
 import { cutDatabase } from "./support/ingestion";
-import { graphql } from "./support/service-process";
 
 /** A logger at trace level whose `sql` lines (TypeORM's statements) are collected. */
 function sqlRecorder() {
@@ -24,36 +25,24 @@ function sqlRecorder() {
   return { statements, logger: pino({ level: "trace" }, sink) };
 }
 
-async function seed(service: Service): Promise<void> {
-  await service.database.dataSource.query(`
+async function seed(ds: DataSource): Promise<void> {
+  await ds.query(`
     INSERT INTO asset (cmc_id, symbol, name, slug, rank, tracked)
     SELECT g, 'C' || g, 'Coin ' || g, 'coin-' || g, g, true FROM generate_series(1, 150) g`);
-  await service.database.dataSource.query(`
+  await ds.query(`
     INSERT INTO price_quote (asset_id, convert, price, last_updated)
     SELECT a.id, 'USD', a.cmc_id * 10 + m, timestamptz '2026-01-01' + m * interval '1 minute'
     FROM asset a CROSS JOIN generate_series(1, 3) m`);
 }
 
 describe("GraphQL over HTTP: batching, limits, caching, protocol", () => {
-  let db: TestDatabase;
-  let service: Service;
-  let recorder: ReturnType<typeof sqlRecorder>;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    recorder = sqlRecorder();
-    service = await startService(testConfig(db, { GRAPHQL_MAX_DEPTH: "10" }), recorder.logger, { schedule: false });
-    await seed(service);
-  });
-  afterAll(async () => {
-    await service?.stop();
-    await db?.drop();
-  });
+  const recorder = sqlRecorder();
+  const api = useApi({ env: { GRAPHQL_MAX_DEPTH: "10" }, logger: recorder.logger, seed });
 
   it("batches nested fields: a page of 100 assets with their latest quote and its asset costs two statements", async () => {
     recorder.statements.length = 0;
     const { body } = await graphql(
-      service.url,
+      api.url,
       `{ assets(first: 100) { nodes { latestQuote { price asset { symbol } } } } }`,
     );
     expect(body.data.assets.nodes).toHaveLength(100);
@@ -71,7 +60,7 @@ describe("GraphQL over HTTP: batching, limits, caching, protocol", () => {
     recorder.statements.length = 0;
     // latestQuotes > asset > latestQuote > asset … eleven levels deep.
     const deep = `{ latestQuotes { ${"asset { latestQuote { ".repeat(5)}price${" } }".repeat(5)} } }`;
-    const { status, body } = await graphql(service.url, deep);
+    const { status, body } = await graphql(api.url, deep);
     expect(status).toBe(400);
     expect(body.errors?.[0].message).toMatch(/query too deep/);
     expect(body.errors?.[0].extensions.code).toBe("GRAPHQL_VALIDATION_FAILED");
@@ -82,36 +71,28 @@ describe("GraphQL over HTTP: batching, limits, caching, protocol", () => {
     recorder.statements.length = 0;
     const page = "assets(first: 1000) { nodes { latestQuote { price } } }";
     const abusive = `{ ${["a", "b", "c", "d", "e", "f", "g", "h"].map((alias) => `${alias}: ${page}`).join(" ")} }`;
-    const { body } = await graphql(service.url, abusive);
+    const { body } = await graphql(api.url, abusive);
     expect(body.errors?.[0].message).toMatch(/^query too complex: \d+ points, at most 20000/);
     expect(recorder.statements).toEqual([]);
     for (const operationName of ["Start", "Poll", "Chart", "History"]) {
-      const response = await fetch(`${service.url}/graphql`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ query: STARTER_DOCUMENT, operationName, variables: { after: "" } }),
-      });
-      const text = await response.text();
-      expect(text).not.toContain("too complex");
+      const { body: answer } = await graphql(api.url, STARTER_DOCUMENT, { after: "" }, { operationName });
+      expect(JSON.stringify(answer)).not.toContain("too complex");
     }
   });
 
   it("answers GET queries (with Apollo's CSRF header rule) in application/graphql-response+json when asked", async () => {
     const query = encodeURIComponent("{ assets(first: 1) { nodes { symbol } } }");
-    const blocked = await fetch(`${service.url}/graphql?query=${query}`);
+    const blocked = await fetch(`${api.url}/graphql?query=${query}`);
     expect(blocked.status).toBe(400);
-    const ok = await fetch(`${service.url}/graphql?query=${query}`, {
+    const ok = await fetch(`${api.url}/graphql?query=${query}`, {
       headers: { "apollo-require-preflight": "true", accept: "application/graphql-response+json" },
     });
     expect(ok.status).toBe(200);
     expect(ok.headers.get("content-type")).toContain("application/graphql-response+json");
     expect(await ok.json()).toEqual({ data: { assets: { nodes: [{ symbol: "C1" }] } } });
-    const mutation = await fetch(
-      `${service.url}/graphql?query=${encodeURIComponent("mutation { runIngestion { id } }")}`,
-      {
-        headers: { "apollo-require-preflight": "true" },
-      },
-    );
+    const mutation = await fetch(`${api.url}/graphql?query=${encodeURIComponent("mutation { runIngestion { id } }")}`, {
+      headers: { "apollo-require-preflight": "true" },
+    });
     expect(mutation.status).toBe(405);
   });
 
@@ -123,7 +104,7 @@ describe("GraphQL over HTTP: batching, limits, caching, protocol", () => {
         body: JSON.stringify({ query: q }),
       });
     // No schedule here, so no next tick: nothing may be cached.
-    const unscheduled = await query(service, `{ latestQuotes(symbols: ["C1"]) { price asset { symbol } } }`);
+    const unscheduled = await query(api.service, `{ latestQuotes(symbols: ["C1"]) { price asset { symbol } } }`);
     expect(unscheduled.headers.get("cache-control")).toBe("no-store");
 
     // Its own database: a price source is recorded per database.
@@ -169,37 +150,21 @@ describe("Apollo Sandbox outside production", () => {
 });
 
 describe("GraphQL in production mode", () => {
-  let db: TestDatabase;
-  let service: Service;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    service = await startService(
-      testConfig(db, { NODE_ENV: "production", CORS_ORIGINS: "https://dash.example.com" }),
-      quietLogger,
-      {
-        schedule: false,
-      },
-    );
-  });
-  afterAll(async () => {
-    await service?.stop();
-    await db?.drop();
-  });
+  const api = useApi({ env: { NODE_ENV: "production", CORS_ORIGINS: "https://dash.example.com" } });
 
   it("turns introspection and the Sandbox landing page off", async () => {
-    const { body } = await graphql(service.url, `{ __schema { queryType { name } } }`);
+    const { body } = await graphql(api.url, `{ __schema { queryType { name } } }`);
     expect(body.errors?.[0].message).toMatch(/introspection/i);
-    const page = await fetch(`${service.url}/graphql`, { headers: { accept: "text/html" } });
+    const page = await fetch(`${api.url}/graphql`, { headers: { accept: "text/html" } });
     expect(await page.text()).not.toMatch(/sandbox/i);
   });
 
   it("masks internal errors but keeps messages written for clients", async () => {
-    const input = await graphql(service.url, `{ latestQuotes(symbols: ["NOPE"]) { price } }`);
+    const input = await graphql(api.url, `{ latestQuotes(symbols: ["NOPE"]) { price } }`);
     expect(input.body.errors?.[0].message).toContain('unknown symbol "NOPE"');
-    const outage = await cutDatabase(db);
+    const outage = await cutDatabase(api.db);
     try {
-      const { body } = await graphql(service.url, `{ assets { nodes { symbol } } }`);
+      const { body } = await graphql(api.url, `{ assets { nodes { symbol } } }`);
       expect(body.errors?.[0]).toEqual({
         message: "internal server error",
         path: ["assets"],
@@ -213,7 +178,7 @@ describe("GraphQL in production mode", () => {
 
   it("allows browsers only from CORS_ORIGINS", async () => {
     const preflight = (origin: string) =>
-      fetch(`${service.url}/graphql`, {
+      fetch(`${api.url}/graphql`, {
         method: "OPTIONS",
         headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
       });

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { migrations } from "../src/db/migrations";
 import { useApi } from "./support/api";
 import { insertSampleAssets } from "./support/database";
-import { graphql } from "./support/service-process";
+import { graphql } from "./support/graphql";
 
 async function seed(ds: DataSource): Promise<void> {
   await insertSampleAssets(ds);
@@ -20,7 +20,7 @@ async function seed(ds: DataSource): Promise<void> {
 }
 
 describe("GraphQL over HTTP", () => {
-  const api = useApi({ CONVERT: "USD,EUR" }, seed);
+  const api = useApi({ env: { CONVERT: "USD,EUR" }, seed });
 
   it("answers health and readiness", async () => {
     expect(await (await fetch(`${api.url}/healthz`)).json()).toEqual({ status: "ok" });

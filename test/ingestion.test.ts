@@ -1,29 +1,19 @@
 import { Client } from "pg";
-import type { DataSource } from "typeorm";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FeedListener } from "../src/db/store/feed-listener";
 import type { Ingestion } from "../src/ingestion/ingestion";
 import { Metrics } from "../src/metrics";
-import { type CmcSimulator, faults, startCmcSimulator } from "./cmc-simulator/server";
-import { createTestDatabase, openMigrated, quietLogger, type TestDatabase } from "./support/database";
+import { type CmcSimulator, faults, startCmcSimulator } from "../tools/cmc-simulator/server";
+import { quietLogger, useDatabase } from "./support/database";
 import { cutDatabase, quoteCalls, simulatorIngestion } from "./support/ingestion";
 
 describe("ingestion against the CMC simulator", () => {
-  let db: TestDatabase;
-  let ds: DataSource;
+  const db = useDatabase({ dataSource: "migrated" });
   let sim: CmcSimulator;
   const started: Ingestion[] = [];
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = (await openMigrated(db)).dataSource;
-  });
-  afterAll(async () => {
-    await ds?.destroy();
-    await db?.drop();
-  });
   beforeEach(async () => {
-    await ds.query(
+    await db.ds.query(
       "TRUNCATE price_quote, ingestion_run, ingestion_claim, service_meta, asset RESTART IDENTITY CASCADE",
     );
     sim = await startCmcSimulator({ manualClock: true, rateLimitPerMinute: 0, syntheticCoins: 200 });
@@ -34,7 +24,7 @@ describe("ingestion against the CMC simulator", () => {
   });
 
   function make(env: Record<string, string> = {}, extra = {}) {
-    const made = simulatorIngestion(sim, ds, env, extra);
+    const made = simulatorIngestion(sim, db.ds, env, extra);
     started.push(made.ingestion);
     return made;
   }
@@ -50,7 +40,7 @@ describe("ingestion against the CMC simulator", () => {
       quotesSkipped: 0,
       creditsUsed: 2,
     });
-    const assets = await ds.query(`SELECT cmc_id, symbol, tracked FROM asset ORDER BY cmc_id`);
+    const assets = await db.ds.query(`SELECT cmc_id, symbol, tracked FROM asset ORDER BY cmc_id`);
     expect(assets).toEqual([
       { cmc_id: 1, symbol: "BTC", tracked: true },
       { cmc_id: 1027, symbol: "ETH", tracked: true },
@@ -60,7 +50,7 @@ describe("ingestion against the CMC simulator", () => {
     expect(quotes.query).toMatchObject({ id: "1,1027", convert: "USD,EUR", skip_invalid: "true" });
     expect(quotes.query.symbol).toBeUndefined();
     expect(quotes.apiKey).toBe("sim-key");
-    const rows = await ds.query(
+    const rows = await db.ds.query(
       `SELECT a.symbol, q.convert, q.price::text, q.last_updated FROM price_quote q JOIN asset a ON a.id = q.asset_id ORDER BY 1, 2`,
     );
     expect(rows.map((r: { symbol: string; convert: string }) => `${r.symbol}/${r.convert}`)).toEqual([
@@ -83,7 +73,7 @@ describe("ingestion against the CMC simulator", () => {
     expect(again).toMatchObject({ status: "SUCCEEDED", quotesFetched: 2, quotesInserted: 0, quotesSkipped: 2 });
     sim.advanceMinute();
     expect((await ingestion.runNow()).run.quotesInserted).toBe(2);
-    const [{ count }] = await ds.query(`SELECT count(*)::int AS count FROM price_quote`);
+    const [{ count }] = await db.ds.query(`SELECT count(*)::int AS count FROM price_quote`);
     expect(count).toBe(4);
   });
 
@@ -99,7 +89,7 @@ describe("ingestion against the CMC simulator", () => {
     await ingestion.runNow();
     const message = await notified;
     await listener.end();
-    const [{ max }] = await ds.query(`SELECT max(id)::text AS max FROM price_quote`);
+    const [{ max }] = await db.ds.query(`SELECT max(id)::text AS max FROM price_quote`);
     expect(JSON.parse(message.payload ?? "")).toEqual({ count: 2, maxId: max });
   });
 
@@ -210,7 +200,7 @@ describe("ingestion against the CMC simulator", () => {
     sim.advanceMinute();
     sim.failNext(faults.stringNumbers, 1);
     expect((await ingestion.runNow()).run).toMatchObject({ status: "SUCCEEDED", quotesInserted: 2 });
-    const [row] = await ds.query(`SELECT price::text AS price FROM price_quote ORDER BY id DESC LIMIT 1`);
+    const [row] = await db.ds.query(`SELECT price::text AS price FROM price_quote ORDER BY id DESC LIMIT 1`);
     expect(row.price).toMatch(/^\d+(\.\d+)?$/);
   });
 
@@ -218,7 +208,7 @@ describe("ingestion against the CMC simulator", () => {
     const { ingestion } = make({ TRACKED_SYMBOLS: "PUMPINU" });
     await ingestion.prepare();
     expect((await ingestion.runNow()).run).toMatchObject({ status: "SUCCEEDED", quotesInserted: 1 });
-    const [row] = await ds.query(`SELECT price::text AS price FROM price_quote`);
+    const [row] = await db.ds.query(`SELECT price::text AS price FROM price_quote`);
     expect(row.price).toBe("0.000000029310480352575198");
   });
 
@@ -247,7 +237,7 @@ describe("ingestion against the CMC simulator", () => {
         },
       },
     );
-    const metrics = new Metrics({ ingestion, dataSource: ds, feed: new FeedListener(ds, quietLogger) });
+    const metrics = new Metrics({ ingestion, dataSource: db.ds, feed: new FeedListener(db.ds, quietLogger) });
     await ingestion.prepare();
     const { run } = await ingestion.runNow();
     expect(run.status).toBe("RUNNING");
@@ -258,9 +248,9 @@ describe("ingestion against the CMC simulator", () => {
     const next = await ingestion.runNow();
     expect(next.run.quotesInserted).toBe(2);
     expect(ingestion.buffer.size).toBe(0);
-    const [{ count }] = await ds.query(`SELECT count(*)::int AS count FROM price_quote`);
+    const [{ count }] = await db.ds.query(`SELECT count(*)::int AS count FROM price_quote`);
     expect(count).toBe(4);
-    const [first] = await ds.query(`SELECT status, quotes_inserted FROM ingestion_run WHERE id = $1`, [run.id]);
+    const [first] = await db.ds.query(`SELECT status, quotes_inserted FROM ingestion_run WHERE id = $1`, [run.id]);
     expect(first).toEqual({ status: "SUCCEEDED", quotes_inserted: 2 });
   });
 
@@ -309,13 +299,13 @@ describe("ingestion against the CMC simulator", () => {
       for (const i of instances) i.events.on("run", check);
     });
     await Promise.all(instances.map((i) => i.stop()));
-    const claims = await ds.query(`SELECT slot, count(*)::int AS n FROM ingestion_claim GROUP BY slot`);
+    const claims = await db.ds.query(`SELECT slot, count(*)::int AS n FROM ingestion_claim GROUP BY slot`);
     expect(claims.every((c: { n: number }) => c.n === 1)).toBe(true);
-    const recorded = await ds.query(`SELECT count(*)::int AS n FROM ingestion_run WHERE status <> 'SKIPPED'`);
+    const recorded = await db.ds.query(`SELECT count(*)::int AS n FROM ingestion_run WHERE status <> 'SKIPPED'`);
     expect(quoteCalls(sim)).toHaveLength(recorded[0].n);
     expect(quoteCalls(sim)).toHaveLength(claims.length);
     expect(runs.filter((t) => t === "STARTUP")).toHaveLength(1);
-    const [{ dupes }] = await ds.query(
+    const [{ dupes }] = await db.ds.query(
       `SELECT count(*)::int AS dupes FROM (SELECT 1 FROM price_quote GROUP BY asset_id, convert, last_updated HAVING count(*) > 1) d`,
     );
     expect(dupes).toBe(0);

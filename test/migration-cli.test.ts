@@ -1,12 +1,11 @@
 import { execFile } from "node:child_process";
-import { rm } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { Client } from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { migrations } from "../src/db/migrations";
-import { createTestDatabase, type TestDatabase } from "./support/database";
-import { makeDataDir } from "./support/processes";
+import { useDatabase } from "./support/database";
+import { useDataDir } from "./support/processes";
 
 const run = promisify(execFile);
 const CLI = path.resolve(__dirname, "../node_modules/typeorm/cli.js");
@@ -20,17 +19,8 @@ function typeorm(command: "migration:run" | "migration:revert" | "migration:show
 }
 
 describe("the TypeORM CLI on the service's own DataSource", () => {
-  let db: TestDatabase;
-  let dataDir: string;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    dataDir = await makeDataDir("cli");
-  });
-  afterAll(async () => {
-    await db?.drop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  const db = useDatabase();
+  const dataDir = useDataDir("cli");
 
   it("runs and reverts migrations on an external database (DATABASE_URL)", async () => {
     const applied = await typeorm("migration:run", { DATABASE_URL: db.url });
@@ -50,14 +40,14 @@ describe("the TypeORM CLI on the service's own DataSource", () => {
   });
 
   it("runs and reverts migrations on the embedded database, leaving no PostgreSQL running", async () => {
-    const applied = await typeorm("migration:run", { DATA_DIR: dataDir });
+    const applied = await typeorm("migration:run", { DATA_DIR: dataDir.path });
     expect(applied.stdout).toContain("has been executed successfully");
-    const shown = await typeorm("migration:show", { DATA_DIR: dataDir });
+    const shown = await typeorm("migration:show", { DATA_DIR: dataDir.path });
     expect(shown.stdout).toContain("[X]");
-    const reverted = await typeorm("migration:revert", { DATA_DIR: dataDir });
+    const reverted = await typeorm("migration:revert", { DATA_DIR: dataDir.path });
     expect(reverted.stdout).toContain("has been reverted successfully");
     // A second run would refuse to start if the first had left PostgreSQL holding the directory.
-    const again = await typeorm("migration:run", { DATA_DIR: dataDir });
+    const again = await typeorm("migration:run", { DATA_DIR: dataDir.path });
     expect(again.stdout).toContain("has been executed successfully");
   });
 });

@@ -1,11 +1,10 @@
 import type { DataSource } from "typeorm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../src/db/data-source";
+import { describe, expect, it } from "vitest";
 import { migrations } from "../src/db/migrations";
 import { LATEST_FINAL_SQL, UPDATES_SQL } from "../src/db/store/feed";
 import { LATEST_QUOTES_SQL } from "../src/db/store/quotes";
 import { openMigratedDatabase } from "../src/service";
-import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "./support/database";
+import { createTestDatabase, quietLogger, testConfig, useDatabase } from "./support/database";
 import { plan, seedMinuteQuotes } from "./support/explain";
 
 const TABLES = ["asset", "ingestion_claim", "ingestion_run", "price_quote", "service_meta"];
@@ -18,86 +17,76 @@ async function tables(ds: DataSource): Promise<string[]> {
 }
 
 describe("migrations", () => {
-  let db: TestDatabase;
-  let ds: DataSource;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = (await openDatabase(testConfig(db), quietLogger)).dataSource;
-  });
-  afterAll(async () => {
-    await ds?.destroy();
-    await db?.drop();
-  });
+  const db = useDatabase({ dataSource: "empty" });
 
   it("go up on an empty database, match the entities exactly, go down to nothing and up again", async () => {
-    expect(await tables(ds)).toEqual([]);
-    expect(await ds.showMigrations()).toBe(true);
+    expect(await tables(db.ds)).toEqual([]);
+    expect(await db.ds.showMigrations()).toBe(true);
 
-    const applied = await ds.runMigrations({ transaction: "each" });
+    const applied = await db.ds.runMigrations({ transaction: "each" });
     expect(applied.map((m) => m.name)).toEqual(migrations.map((M) => new M().name));
     expect(applied[0].name).toBe("InitialSchema1795890000000");
-    expect(await tables(ds)).toEqual(TABLES);
-    expect(await ds.showMigrations()).toBe(false);
+    expect(await tables(db.ds)).toEqual(TABLES);
+    expect(await db.ds.showMigrations()).toBe(false);
     // What TypeORM would change to make the database match the entities: nothing.
-    const drift = await ds.driver.createSchemaBuilder().log();
+    const drift = await db.ds.driver.createSchemaBuilder().log();
     expect(drift.upQueries.map((q) => q.query)).toEqual([]);
 
-    for (const _ of applied) await ds.undoLastMigration({ transaction: "each" });
-    expect(await tables(ds)).toEqual([]);
-    await ds.runMigrations({ transaction: "each" });
-    expect(await tables(ds)).toEqual(TABLES);
+    for (const _ of applied) await db.ds.undoLastMigration({ transaction: "each" });
+    expect(await tables(db.ds)).toEqual([]);
+    await db.ds.runMigrations({ transaction: "each" });
+    expect(await tables(db.ds)).toEqual(TABLES);
   });
 
   it("store a quote once per (asset, convert, last_updated)", async () => {
-    const [{ id: assetId }] = await ds.query(
+    const [{ id: assetId }] = await db.ds.query(
       `INSERT INTO asset (cmc_id, symbol, name, slug, rank, tracked) VALUES (1, 'BTC', 'Bitcoin', 'bitcoin', 1, true) RETURNING id`,
     );
     const insert = `INSERT INTO price_quote (asset_id, convert, price, last_updated) VALUES ($1, 'USD', $2, '2026-01-05T00:01:00Z')`;
-    await ds.query(insert, [assetId, "67021.28"]);
-    await expect(ds.query(insert, [assetId, "67000"])).rejects.toThrow(/price_quote_asset_convert_time_key/);
-    const conflict = await ds.query(
+    await db.ds.query(insert, [assetId, "67021.28"]);
+    await expect(db.ds.query(insert, [assetId, "67000"])).rejects.toThrow(/price_quote_asset_convert_time_key/);
+    const conflict = await db.ds.query(
       `${insert} ON CONFLICT ON CONSTRAINT price_quote_asset_convert_time_key DO NOTHING RETURNING id`,
       [assetId, "1"],
     );
     expect(conflict).toEqual([]);
-    const [row] = await ds.query(`SELECT price::text AS price FROM price_quote WHERE asset_id = $1`, [assetId]);
+    const [row] = await db.ds.query(`SELECT price::text AS price FROM price_quote WHERE asset_id = $1`, [assetId]);
     expect(row.price).toBe("67021.28");
   });
 
   it("keep tracked symbols unique regardless of case, untracked namesakes allowed", async () => {
     await expect(
-      ds.query(
+      db.ds.query(
         `INSERT INTO asset (cmc_id, symbol, name, slug, tracked) VALUES (30938, 'btc', 'Satoshi Pumpomoto', 'spm', true)`,
       ),
     ).rejects.toThrow(/asset_tracked_symbol_key/);
-    await ds.query(
+    await db.ds.query(
       `INSERT INTO asset (cmc_id, symbol, name, slug, tracked) VALUES (30938, 'BTC', 'Satoshi Pumpomoto', 'spm', false)`,
     );
-    const [{ count }] = await ds.query(`SELECT count(*)::int AS count FROM asset WHERE upper(symbol) = 'BTC'`);
+    const [{ count }] = await db.ds.query(`SELECT count(*)::int AS count FROM asset WHERE upper(symbol) = 'BTC'`);
     expect(count).toBe(2);
   });
 
   it("serve the latest quote per asset and a history range from the unique index, not a sequential scan", async () => {
-    await seedMinuteQuotes(ds);
-    const latest = await plan(ds, LATEST_QUOTES_SQL, [
+    await seedMinuteQuotes(db.ds);
+    const latest = await plan(db.ds, LATEST_QUOTES_SQL, [
       [1, 2, 3],
       ["USD", "USD", "USD"],
     ]);
     expect(latest).toContain("price_quote_asset_convert_time_key");
     expect(latest).not.toMatch(/Seq Scan on price_quote/);
     const history = await plan(
-      ds,
+      db.ds,
       `SELECT * FROM price_quote WHERE asset_id = $1 AND convert = $2 AND last_updated >= $3 AND last_updated < $4 ORDER BY last_updated DESC LIMIT 100`,
       [3, "USD", "2026-01-01T10:00:00Z", "2026-01-01T12:00:00Z"],
     );
     expect(history).toContain("price_quote_asset_convert_time_key");
     expect(history).not.toMatch(/Seq Scan on price_quote/);
     // The polling feed: a range scan from the cursor in commit order, and the starting point per asset.
-    const updates = await plan(ds, UPDATES_SQL, ["0", "0", null, ["USD"], 501]);
+    const updates = await plan(db.ds, UPDATES_SQL, ["0", "0", null, ["USD"], 501]);
     expect(updates).toContain("price_quote_tx_order_idx");
     expect(updates).not.toMatch(/Seq Scan on price_quote/);
-    const start = await plan(ds, LATEST_FINAL_SQL, [[1, 2, 3], ["USD"]]);
+    const start = await plan(db.ds, LATEST_FINAL_SQL, [[1, 2, 3], ["USD"]]);
     expect(start).toContain("price_quote_asset_convert_time_key");
     expect(start).not.toMatch(/Seq Scan on price_quote/);
   });

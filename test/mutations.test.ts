@@ -1,33 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Service, startService } from "../src/service";
-import { type CmcSimulator, startCmcSimulator } from "./cmc-simulator/server";
-import { createTestDatabase, quietLogger, type TestDatabase } from "./support/database";
+import { quietLogger } from "./support/database";
+import { graphql } from "./support/graphql";
 import { simulatorConfig } from "./support/ingestion";
-import { graphql } from "./support/service-process";
+import { useSimulatorAndDatabase } from "./support/simulator";
 
 const TOKEN = "admin-token-for-tests-0123456789";
-const admin = { authorization: `Bearer ${TOKEN}` };
+/** Request options that carry the admin token. */
+const admin = { headers: { authorization: `Bearer ${TOKEN}` } };
 
 describe("admin mutations", () => {
-  let db: TestDatabase;
-  let sim: CmcSimulator;
+  const fx = useSimulatorAndDatabase();
   let service: Service;
   let open: Service;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    sim = await startCmcSimulator({ manualClock: true, rateLimitPerMinute: 0, syntheticCoins: 10 });
-    const env = { DATABASE_URL: db.url, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent" };
-    service = await startService(simulatorConfig(sim, { ...env, ADMIN_TOKEN: TOKEN }), quietLogger, {
+    const env = { DATABASE_URL: fx.db.url, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent" };
+    service = await startService(simulatorConfig(fx.sim, { ...env, ADMIN_TOKEN: TOKEN }), quietLogger, {
       schedule: false,
     });
-    open = await startService(simulatorConfig(sim, env), quietLogger, { schedule: false });
+    open = await startService(simulatorConfig(fx.sim, env), quietLogger, { schedule: false });
   });
   afterAll(async () => {
     await open?.stop();
     await service?.stop();
-    await sim?.close();
-    await db?.drop();
   });
 
   const track = `mutation($symbol: String, $cmcId: Int) { trackAsset(symbol: $symbol, cmcId: $cmcId) { cmcId symbol name tracked } }`;
@@ -38,7 +34,7 @@ describe("admin mutations", () => {
     [{ authorization: "Bearer wrong-token-0123456789" }, "UNAUTHENTICATED", "the bearer token is not the admin token"],
     [{ authorization: TOKEN }, "UNAUTHENTICATED", "the bearer token is not the admin token"],
   ])("refuses a mutation without the right token (%o)", async (headers, code, message) => {
-    const { body } = await graphql(service.url, track, { symbol: "SOL" }, headers);
+    const { body } = await graphql(service.url, track, { symbol: "SOL" }, { headers });
     expect(body.data).toBeNull();
     expect(body.errors?.[0]).toMatchObject({ message, extensions: { code } });
   });

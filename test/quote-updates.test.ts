@@ -1,8 +1,9 @@
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Service, startService } from "../src/service";
-import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "./support/database";
-import { graphql } from "./support/service-process";
+import { useApi } from "./support/api";
+import { quietLogger, testConfig } from "./support/database";
+import { graphql } from "./support/graphql";
 
 const UPDATES = `query($after: String, $symbols: [String!], $convert: String, $limit: Int, $wait: Int) {
   quoteUpdates(after: $after, symbols: $symbols, convert: $convert, limit: $limit, waitSeconds: $wait) {
@@ -15,12 +16,18 @@ interface Page {
 }
 
 describe("quoteUpdates: the exactly-once polling feed", () => {
-  let db: TestDatabase;
-  let service: Service;
+  const api = useApi({
+    env: { CONVERT: "USD,EUR" },
+    seed: (ds) =>
+      ds.query(`
+        INSERT INTO asset (cmc_id, symbol, name, slug, rank, tracked) VALUES
+          (1, 'BTC', 'Bitcoin', 'bitcoin', 1, true), (1027, 'ETH', 'Ethereum', 'ethereum', 2, true),
+          (5426, 'SOL', 'Solana', 'solana', 5, false)`),
+  });
   let replica: Service;
   let minute = 0;
 
-  async function poll(variables: Record<string, unknown>, on: Service = service): Promise<Page> {
+  async function poll(variables: Record<string, unknown>, on: Service = api.service): Promise<Page> {
     const { body } = await graphql(on.url, UPDATES, variables);
     if (body.errors) throw new Error(JSON.stringify(body.errors));
     return body.data.quoteUpdates;
@@ -28,7 +35,7 @@ describe("quoteUpdates: the exactly-once polling feed", () => {
 
   /** Inserts quotes in its own transaction on its own connection, as another writer would. */
   async function connect(): Promise<Client> {
-    const client = new Client({ connectionString: db.url });
+    const client = new Client({ connectionString: api.db.url });
     await client.connect();
     return client;
   }
@@ -41,18 +48,10 @@ describe("quoteUpdates: the exactly-once polling feed", () => {
     );
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    service = await startService(testConfig(db, { CONVERT: "USD,EUR" }), quietLogger, { schedule: false });
-    replica = await startService(testConfig(db, { CONVERT: "USD,EUR" }), quietLogger, { schedule: false });
-    await service.database.dataSource.query(`
-      INSERT INTO asset (cmc_id, symbol, name, slug, rank, tracked) VALUES
-        (1, 'BTC', 'Bitcoin', 'bitcoin', 1, true), (1027, 'ETH', 'Ethereum', 'ethereum', 2, true),
-        (5426, 'SOL', 'Solana', 'solana', 5, false)`);
+    replica = await startService(testConfig(api.db, { CONVERT: "USD,EUR" }), quietLogger, { schedule: false });
   });
   afterAll(async () => {
     await replica?.stop();
-    await service?.stop();
-    await db?.drop();
   });
 
   it("starts from the latest quote of each tracked asset in every configured currency, then brings only what follows", async () => {
@@ -113,7 +112,7 @@ describe("quoteUpdates: the exactly-once polling feed", () => {
       writing = false;
     });
     for (let turn = 0; writing || turn < 2; turn++) {
-      const page = await poll({ after: cursor, limit: 7 }, turn % 2 ? replica : service);
+      const page = await poll({ after: cursor, limit: 7 }, turn % 2 ? replica : api.service);
       seen.push(...page.quotes.map((q) => q.id));
       cursor = page.cursor;
       if (!writing && !page.hasMore && page.quotes.length === 0) break;
@@ -173,7 +172,7 @@ describe("quoteUpdates: the exactly-once polling feed", () => {
   it("releases the waiter of a client that hangs up", async () => {
     const { cursor } = await poll({});
     const hangUp = new AbortController();
-    const request = fetch(`${service.url}/graphql`, {
+    const request = fetch(`${api.url}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ query: UPDATES, variables: { after: cursor, wait: 30 } }),
@@ -194,12 +193,12 @@ describe("quoteUpdates: the exactly-once polling feed", () => {
     [{ convert: "JPY" }, 'convert "JPY" is not collected by this service'],
     [{ symbols: ["NOPE"] }, 'unknown symbol "NOPE"'],
   ])("refuses %o with BAD_USER_INPUT", async (variables, message) => {
-    const { body } = await graphql(service.url, UPDATES, variables);
+    const { body } = await graphql(api.url, UPDATES, variables);
     expect(body.errors?.[0].extensions.code).toBe("BAD_USER_INPUT");
     expect(body.errors?.[0].message).toContain(message);
   });
 
   function waiters(): number {
-    return service.feed.waiters;
+    return api.service.feed.waiters;
   }
 });

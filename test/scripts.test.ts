@@ -1,11 +1,11 @@
 import { execFile } from "node:child_process";
-import { rm } from "node:fs/promises";
 import path from "node:path";
 import { Client } from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { faults } from "./cmc-simulator/server";
-import { makeDataDir } from "./support/processes";
-import { graphql, spawnService } from "./support/service-process";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { faults } from "../tools/cmc-simulator/server";
+import { graphql } from "./support/graphql";
+import { useDataDir } from "./support/processes";
+import { spawnService } from "./support/service-process";
 import { useSimulatorAndDatabase } from "./support/simulator";
 
 const DIST = path.resolve(__dirname, "../dist");
@@ -35,6 +35,7 @@ describe("npm run ingest:once", () => {
     expect(ok.code).toBe(0);
     const client = new Client({ connectionString: fx.db.url });
     await client.connect();
+    onTestFinished(() => client.end());
     const { rows } = await client.query(`SELECT trigger, status, quotes_inserted FROM ingestion_run`);
     expect(rows).toEqual([{ trigger: "MANUAL", status: "SUCCEEDED", quotes_inserted: 2 }]);
 
@@ -48,23 +49,16 @@ describe("npm run ingest:once", () => {
     expect(wrongKey.code).toBe(1);
     expect(wrongKey.output).toContain("CMC_1001");
     expect(wrongKey.output).not.toContain("not-the-key-0123456789");
-    await client.end();
   });
 });
 
 describe("npm run demo", () => {
-  let dataDir: string;
-  beforeAll(async () => {
-    dataDir = await makeDataDir("demo");
-  });
-  afterAll(async () => {
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  const dataDir = useDataDir("demo");
 
   it("serves simulated prices that change from one simulated minute to the next, fully offline", async () => {
     const demo = spawnService(
-      { DATA_DIR: dataDir, DEMO_MINUTE_MS: "1000" },
-      { main: path.join(DIST, "test/cmc-simulator/demo.js") },
+      { DATA_DIR: dataDir.path, DEMO_MINUTE_MS: "1000" },
+      { main: path.join(DIST, "tools/cmc-simulator/demo.js") },
     );
     try {
       const serving = await demo.waitForLog((l) => l.msg === "serving GraphQL");

@@ -1,13 +1,13 @@
 import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
 import { connect } from "node:net";
 import path from "node:path";
 import { Client } from "pg";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "./support/database";
-import { alive, makeDataDir } from "./support/processes";
-import { graphql, type ServiceProcess, spawnService as spawn } from "./support/service-process";
+import { afterEach, describe, expect, it } from "vitest";
+import { createTestDatabase, useDatabase } from "./support/database";
+import { graphql } from "./support/graphql";
+import { alive, useDataDir } from "./support/processes";
+import { type ServiceProcess, spawnService as spawn } from "./support/service-process";
 
 const SECRET = "planted-secret-4f9a1c77e2";
 const secretEnv = { CMC_API_KEY: SECRET, ADMIN_TOKEN: `${SECRET}-admin`, CMC_BASE_URL: "http://127.0.0.1:9" };
@@ -20,7 +20,7 @@ function spawnService(...args: Parameters<typeof spawn>): ServiceProcess {
 }
 
 describe("the service process", () => {
-  let dataDir: string;
+  const dataDir = useDataDir("data");
 
   // A failed assertion must not leave a service (and its PostgreSQL) running into the next test.
   afterEach(async () => {
@@ -32,15 +32,8 @@ describe("the service process", () => {
     }
   });
 
-  beforeAll(async () => {
-    dataDir = await makeDataDir("data");
-  });
-  afterAll(async () => {
-    await rm(dataDir, { recursive: true, force: true });
-  });
-
   it("starts on the embedded database with no configuration, stops on SIGTERM leaving nothing behind, and reuses its data", async () => {
-    const first = spawnService({ DATA_DIR: dataDir });
+    const first = spawnService({ DATA_DIR: dataDir.path });
     const embedded = await first.waitForLog((l) => l.msg === "created and started embedded PostgreSQL");
     const serving = await first.waitForLog((l) => l.msg === "serving GraphQL");
     const url = String(serving.url).replace(/\/graphql$/, "");
@@ -70,7 +63,7 @@ describe("the service process", () => {
     expect(alive(postmasterPid)).toBe(false);
     expect(existsSync(path.join(pgdata, "postmaster.pid"))).toBe(false);
 
-    const second = spawnService({ DATA_DIR: dataDir });
+    const second = spawnService({ DATA_DIR: dataDir.path });
     const restarted = await second.waitForLog((l) => String(l.msg).endsWith("embedded PostgreSQL"));
     expect(restarted.msg).toBe("started embedded PostgreSQL");
     expect(restarted.created).toBe(false);
@@ -88,7 +81,7 @@ describe("the service process", () => {
   });
 
   it("stops cleanly when Ctrl-C reaches the whole process group", async () => {
-    const service = spawnService({ DATA_DIR: dataDir }, { detached: true });
+    const service = spawnService({ DATA_DIR: dataDir.path }, { detached: true });
     const embedded = await service.waitForLog((l) => String(l.msg).endsWith("embedded PostgreSQL"));
     await service.waitForLog((l) => l.msg === "serving GraphQL");
     const pgdata = String(embedded.dataDir);
@@ -105,7 +98,7 @@ describe("the service process", () => {
     [{ CONVERT: "us dollars" }, "CONVERT"],
     [{ DATABASE_URL: `postgres://user:${SECRET}@host:port/db` }, "DATABASE_URL"],
   ])("exits non-zero with one line naming the variable for %o", async (env, variable) => {
-    const service = spawnService({ ...secretEnv, DATA_DIR: dataDir, ...env });
+    const service = spawnService({ ...secretEnv, DATA_DIR: dataDir.path, ...env });
     const { code } = await service.exited;
     expect(code).toBe(2);
     const lines = service.output.filter((line) => line.trim() !== "");
@@ -115,13 +108,7 @@ describe("the service process", () => {
   });
 
   describe("against an external PostgreSQL", () => {
-    let db: TestDatabase;
-    beforeAll(async () => {
-      db = await createTestDatabase();
-    });
-    afterAll(async () => {
-      await db?.drop();
-    });
+    const db = useDatabase();
 
     it("stops within SHUTDOWN_TIMEOUT_MS even when a client keeps its connection open and never reads", async () => {
       const own = await createTestDatabase();

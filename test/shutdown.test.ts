@@ -1,8 +1,9 @@
 import { createClient } from "graphql-ws";
 import { Client } from "pg";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
-import { graphql, spawnService } from "./support/service-process";
+import { graphql } from "./support/graphql";
+import { spawnService } from "./support/service-process";
 import { useSimulatorAndDatabase } from "./support/simulator";
 
 describe("graceful shutdown under load", () => {
@@ -38,7 +39,11 @@ describe("graceful shutdown under load", () => {
         { query: "subscription { quoteAdded { price } }" },
         {
           next: () => undefined,
-          error: (error) => resolve(`error: ${String(error)}`),
+          // The server closing first ends it with a CloseEvent, which String() would print as [object Object].
+          error: (error) => {
+            const { code, reason } = error as { code?: number; reason?: string };
+            resolve(`error: ${code === undefined ? String(error) : `${code} ${reason}`}`);
+          },
           complete: () => resolve("complete"),
         },
       ),
@@ -60,6 +65,8 @@ describe("graceful shutdown under load", () => {
     fx.sim.setDelay(5000);
     const client = new Client({ connectionString: fx.db.url });
     await client.connect();
+    // Closed even when an assertion fails, before the database is dropped under it.
+    onTestFinished(() => client.end());
     const inFlight = () => client.query(`SELECT count(*)::int AS n FROM ingestion_run WHERE status = 'RUNNING'`);
     await expect.poll(async () => (await inFlight()).rows[0].n, { timeout: 10_000 }).toBe(1);
 
@@ -92,6 +99,5 @@ describe("graceful shutdown under load", () => {
     // Every run's quotes are all stored or none: the table holds exactly what the runs recorded.
     expect(rows[0].stored).toBe(rows[0].recorded);
     expect(rows[0].stored).toBeGreaterThan(0);
-    await client.end();
   });
 });

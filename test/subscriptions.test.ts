@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { openDatabase } from "../src/db/data-source";
 import { insertQuotes } from "../src/db/store/quotes";
-import { type Service, startService } from "../src/service";
-import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "./support/database";
+import { useApi } from "./support/api";
+import { quietLogger, testConfig } from "./support/database";
+import { newQuote } from "./support/store-fixtures";
 
 interface Added {
   price: number;
@@ -46,8 +47,7 @@ function subscribe(client: WsClient, query: string, variables: Record<string, un
 }
 
 describe("quoteAdded over WebSocket (graphql-transport-ws)", () => {
-  let db: TestDatabase;
-  let service: Service;
+  const api = useApi({ env: { CONVERT: "USD,EUR" } });
   let writer: DataSource;
   let client: WsClient;
   let minute = 0;
@@ -57,31 +57,25 @@ describe("quoteAdded over WebSocket (graphql-transport-ws)", () => {
   async function store(...quotes: [symbol: string, convert: string, price: number][]) {
     await insertQuotes(
       writer,
-      quotes.map(([symbol, convert, price]) => ({
-        assetId: ids.get(symbol) as number,
-        convert,
-        price: String(price),
-        volume24h: null,
-        marketCap: null,
-        percentChange1h: null,
-        percentChange24h: null,
-        percentChange7d: null,
-        circulatingSupply: null,
-        lastUpdated: new Date(Date.UTC(2026, 0, 1, 0, ++minute)),
-      })),
+      quotes.map(([symbol, convert, price]) =>
+        newQuote({
+          assetId: ids.get(symbol) as number,
+          convert,
+          price: String(price),
+          lastUpdated: new Date(Date.UTC(2026, 0, 1, 0, ++minute)),
+        }),
+      ),
     );
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    service = await startService(testConfig(db, { CONVERT: "USD,EUR" }), quietLogger, { schedule: false });
-    writer = (await openDatabase(testConfig(db), quietLogger)).dataSource;
+    writer = (await openDatabase(testConfig(api.db), quietLogger)).dataSource;
     const rows: { id: number; symbol: string }[] = await writer.query(`
       INSERT INTO asset (cmc_id, symbol, name, slug, rank, tracked) VALUES
         (1, 'BTC', 'Bitcoin', 'bitcoin', 1, true), (1027, 'ETH', 'Ethereum', 'ethereum', 2, true) RETURNING id, symbol`);
     ids = new Map(rows.map((r) => [r.symbol, r.id]));
     client = createClient({
-      url: `${service.url.replace("http", "ws")}/graphql`,
+      url: `${api.url.replace("http", "ws")}/graphql`,
       webSocketImpl: WebSocket,
       lazy: false,
     });
@@ -89,8 +83,6 @@ describe("quoteAdded over WebSocket (graphql-transport-ws)", () => {
   afterAll(async () => {
     await client?.dispose();
     await writer?.destroy();
-    await service?.stop();
-    await db?.drop();
   });
 
   it("pushes every stored quote once, in commit order, honouring symbol and convert filters", async () => {
@@ -101,7 +93,7 @@ describe("quoteAdded over WebSocket (graphql-transport-ws)", () => {
       { s: ["btc"], c: "eur" },
     );
     // The subscriptions start at the current frontier; wait until both are listening.
-    await expect.poll(() => service.feed.waiters).toBe(2);
+    await expect.poll(() => api.service.feed.waiters).toBe(2);
     await store(["BTC", "USD", 1], ["ETH", "USD", 2]);
     await store(["BTC", "EUR", 3]);
     await store(["ETH", "EUR", 4], ["BTC", "EUR", 5]);
@@ -114,7 +106,7 @@ describe("quoteAdded over WebSocket (graphql-transport-ws)", () => {
     ]);
     all.dispose();
     btcEur.dispose();
-    await expect.poll(() => service.feed.waiters).toBe(0);
+    await expect.poll(() => api.service.feed.waiters).toBe(0);
   });
 
   it("refuses an unknown symbol with BAD_USER_INPUT", async () => {

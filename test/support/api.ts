@@ -1,7 +1,9 @@
 import type { DataSource } from "typeorm";
 import { afterAll, beforeAll } from "vitest";
+import type { Logger } from "../../src/logger";
 import { type Service, startService } from "../../src/service";
-import { createTestDatabase, quietLogger, type TestDatabase, testConfig } from "./database";
+import { quietLogger, type TestDatabase, testConfig, useDatabase } from "./database";
+import { filledByBeforeAll } from "./lifecycle";
 
 export interface TestApi {
   db: TestDatabase;
@@ -11,22 +13,30 @@ export interface TestApi {
   ds: DataSource;
 }
 
+export interface ApiOptions {
+  /** Configuration on top of the database's (see testConfig). */
+  env?: Record<string, string>;
+  /** Runs once, after the service has migrated the database and before the first test. */
+  seed?: (ds: DataSource) => Promise<void>;
+  /** The service's logger; silent by default. */
+  logger?: Logger;
+}
+
 /**
- * For one describe block: a database of its own and the API on it, without the ingestion schedule
- * (the tests store quotes themselves); `seed` runs once the schema exists.
+ * For one describe block: a database of its own (useDatabase) and the API on it, without the
+ * ingestion schedule (the tests store quotes themselves).
  */
-export function useApi(env: Record<string, string> = {}, seed?: (ds: DataSource) => Promise<void>): TestApi {
-  const api = {} as TestApi;
+export function useApi({ env = {}, seed, logger = quietLogger }: ApiOptions = {}): TestApi {
+  const db = useDatabase();
+  const { handle, fill } = filledByBeforeAll<TestApi>("useApi()");
+  let service: Service | undefined;
   beforeAll(async () => {
-    api.db = await createTestDatabase();
-    api.service = await startService(testConfig(api.db, env), quietLogger, { schedule: false });
-    api.url = api.service.url;
-    api.ds = api.service.database.dataSource;
-    await seed?.(api.ds);
+    service = await startService(testConfig(db, env), logger, { schedule: false });
+    fill({ db, service, url: service.url, ds: service.database.dataSource });
+    await seed?.(service.database.dataSource);
   });
   afterAll(async () => {
-    await api.service?.stop();
-    await api.db?.drop();
+    await service?.stop();
   });
-  return api;
+  return handle;
 }

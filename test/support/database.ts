@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
-import { inject } from "vitest";
+import type { DataSource } from "typeorm";
+import { afterAll, beforeAll, inject } from "vitest";
 import { type Config, loadConfig } from "../../src/config";
 import { type Database, openDatabase } from "../../src/db/data-source";
 import { createLogger, type Logger } from "../../src/logger";
+import { filledByBeforeAll } from "./lifecycle";
 
 export const quietLogger: Logger = createLogger({ logLevel: "silent", nodeEnv: "test" });
 
@@ -26,6 +28,10 @@ async function admin<T>(run: (client: Client) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Creates the database by itself, for a test that needs one more inside a single `it` (and drops it
+ * there); a test file or describe block gets its own with useDatabase().
+ */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `qg_test_${randomBytes(6).toString("hex")}`;
   await admin((c) => c.query(`CREATE DATABASE ${name}`));
@@ -43,11 +49,36 @@ export function testConfig(db: TestDatabase, env: Record<string, string> = {}): 
   return loadConfig({ ...db.env, PORT: "0", HOST: "127.0.0.1", ...env });
 }
 
-/** Connected and migrated. */
-export async function openMigrated(db: TestDatabase): Promise<Database> {
-  const database = await openDatabase(testConfig(db), quietLogger);
-  await database.dataSource.runMigrations({ transaction: "each" });
-  return database;
+export interface DatabaseOptions {
+  /** Also open a DataSource on it, as `ds`: on the migrated schema, or on the database as created. */
+  dataSource?: "migrated" | "empty";
+}
+
+/**
+ * The one way a test file (or describe block) gets a database: an empty one of its own in the run's
+ * PostgreSQL, created in beforeAll and dropped in afterAll, with a DataSource on it when asked.
+ * Hooks declared after this call run after the database exists (beforeAll) and before it is dropped
+ * (afterAll: vitest runs them in reverse order of declaration).
+ */
+export function useDatabase(): TestDatabase;
+export function useDatabase(options: Required<DatabaseOptions>): TestDatabase & { ds: DataSource };
+export function useDatabase(options: DatabaseOptions = {}): TestDatabase & { ds?: DataSource } {
+  const { handle, fill } = filledByBeforeAll<TestDatabase & { ds?: DataSource }>("useDatabase()");
+  let db: TestDatabase | undefined;
+  let database: Database | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    if (options.dataSource) {
+      database = await openDatabase(testConfig(db), quietLogger);
+      if (options.dataSource === "migrated") await database.dataSource.runMigrations({ transaction: "each" });
+    }
+    fill({ ...db, ds: database?.dataSource });
+  });
+  afterAll(async () => {
+    await database?.dataSource.destroy();
+    await db?.drop();
+  });
+  return handle;
 }
 
 /** The assets GraphQL tests share: BTC and ETH tracked, an inactive BTC namesake and SOL untracked. */

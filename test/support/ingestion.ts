@@ -5,7 +5,7 @@ import { inject } from "vitest";
 import { loadConfig } from "../../src/config";
 import { Ingestion, type IngestionOptions } from "../../src/ingestion/ingestion";
 import type { RunOutcome } from "../../src/ingestion/runner";
-import type { CmcSimulator } from "../cmc-simulator/server";
+import type { CmcSimulator } from "../../tools/cmc-simulator/server";
 import { quietLogger, type TestDatabase } from "./database";
 
 export function simulatorConfig(sim: CmcSimulator, env: Record<string, string> = {}) {

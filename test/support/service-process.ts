@@ -26,20 +26,6 @@ export function spawnService(
   return watchProcess(child);
 }
 
-export async function graphql(
-  url: string,
-  query: string,
-  variables?: Record<string, unknown>,
-  headers: Record<string, string> = {},
-) {
-  const response = await fetch(`${url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: response.status, body: (await response.json()) as { data?: any; errors?: any[] } };
-}
-
 /** Keeps a child's output (stdout and stderr) line by line and lets a test await a log line. */
 export function watchProcess(child: ChildProcess): ServiceProcess {
   const output: string[] = [];

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from "vitest";
-import { type CmcSimulator, type SimulatorOptions, startCmcSimulator } from "../cmc-simulator/server";
-import { createTestDatabase, type TestDatabase } from "./database";
+import { type CmcSimulator, type SimulatorOptions, startCmcSimulator } from "../../tools/cmc-simulator/server";
+import { type TestDatabase, useDatabase } from "./database";
+import { filledByBeforeAll } from "./lifecycle";
 
 export interface SimulatorAndDatabase {
   db: TestDatabase;
@@ -8,18 +9,19 @@ export interface SimulatorAndDatabase {
 }
 
 /**
- * For one describe block: a database of its own and a CMC simulator whose clock moves only when
- * told (no rate limit, a few synthetic coins), for tests that run the service as a process.
+ * For one describe block: a database of its own (useDatabase) and a CMC simulator whose clock
+ * moves only when told (no rate limit, a few synthetic coins), for tests that run the service.
  */
 export function useSimulatorAndDatabase(options: SimulatorOptions = {}): SimulatorAndDatabase {
-  const both = {} as SimulatorAndDatabase;
+  const db = useDatabase();
+  const { handle, fill } = filledByBeforeAll<SimulatorAndDatabase>("useSimulatorAndDatabase()");
+  let sim: CmcSimulator | undefined;
   beforeAll(async () => {
-    both.db = await createTestDatabase();
-    both.sim = await startCmcSimulator({ manualClock: true, rateLimitPerMinute: 0, syntheticCoins: 10, ...options });
+    sim = await startCmcSimulator({ manualClock: true, rateLimitPerMinute: 0, syntheticCoins: 10, ...options });
+    fill({ db, sim });
   });
   afterAll(async () => {
-    await both.sim?.close();
-    await both.db?.drop();
+    await sim?.close();
   });
-  return both;
+  return handle;
 }
