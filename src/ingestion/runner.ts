@@ -48,7 +48,7 @@ function errorCodeOf(error: CmcError): string {
 /** One ingestion run: tracked assets → CMC → one transaction of quotes → the run's record. */
 export class IngestionRunner {
   readonly #o: Required<RunnerOptions>;
-  #current: Promise<RunOutcome> | undefined;
+  #current: Promise<RunOutcome | undefined> | undefined;
 
   constructor(options: RunnerOptions) {
     this.#o = {
@@ -75,16 +75,29 @@ export class IngestionRunner {
    * `deadline` (the next tick) bounds how long rate-limit retries may wait.
    */
   async run(trigger: IngestionTrigger, deadline?: Date): Promise<RunOutcome> {
+    return (await this.runClaimed(trigger, async () => true, deadline)) as RunOutcome;
+  }
+
+  /**
+   * Like `run`, for runs replicas take turns at: `claim` is asked once this process has reserved
+   * the run, so a claim granted is always followed by this run (nothing in this process can come
+   * in between and turn it into a SKIPPED one). Undefined when the claim went to another replica.
+   */
+  async runClaimed(
+    trigger: IngestionTrigger,
+    claim: () => Promise<boolean>,
+    deadline?: Date,
+  ): Promise<RunOutcome | undefined> {
     if (this.#current) {
       return {
         run: await this.recordSkipped(trigger, "the previous run is still in progress"),
         action: { kind: "continue" },
       };
     }
-    this.#current = this.#run(trigger, deadline);
+    this.#current = claim().then((granted) => (granted ? this.#run(trigger, deadline) : undefined));
     try {
       const outcome = await this.#current;
-      this.#o.onRun(outcome);
+      if (outcome) this.#o.onRun(outcome);
       return outcome;
     } finally {
       this.#current = undefined;

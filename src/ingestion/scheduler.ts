@@ -148,12 +148,16 @@ export class IngestionScheduler {
         await runner.recordSkipped("SCHEDULE", "the previous run is still in progress");
         return;
       }
-      if (!(await claimSlot(dataSource, `tick:${fireDate.toISOString()}`, instance))) {
+      const next = this.#job?.nextInvocation();
+      const outcome = await runner.runClaimed(
+        "SCHEDULE",
+        () => claimSlot(dataSource, `tick:${fireDate.toISOString()}`, instance),
+        next ? new Date(next.getTime()) : undefined,
+      );
+      if (!outcome) {
         logger.debug({ tick: fireDate }, "another instance runs this tick");
         return;
       }
-      const next = this.#job?.nextInvocation();
-      const outcome = await runner.run("SCHEDULE", next ? new Date(next.getTime()) : undefined);
       this.#apply(outcome.action);
     } catch (error) {
       logger.error({ err: error }, `ingestion tick failed: ${(error as Error).message}`);
@@ -162,19 +166,24 @@ export class IngestionScheduler {
   }
 
   async #startupRun(): Promise<RunOutcome | undefined> {
-    const { dataSource, instance, logger } = this.#o;
+    const { dataSource, instance, logger, runner } = this.#o;
     const interval = this.#intervalMs();
     const last = await lastStoringRunFinishedAt(dataSource);
     if (last && Date.now() - last.getTime() < interval) {
       logger.info({ lastSuccessAt: last }, "no start-up run: the last successful run is recent");
       return undefined;
     }
-    // Replicas starting together, or one starting just after another replica's tick, make no second call.
-    if (!(await claimStartup(dataSource, instance, interval))) {
+    if (runner.running) return undefined;
+    // It stands in for the schedule's latest tick, and only when no run was claimed within the last
+    // interval: replicas starting together, even across a tick boundary, make one call between them.
+    const latestTick = parseExpression(this.#cron).prev().toDate();
+    const outcome = await runner.runClaimed("STARTUP", () =>
+      claimStartup(dataSource, `tick:${latestTick.toISOString()}`, instance, interval),
+    );
+    if (!outcome) {
       logger.info("no start-up run: another instance ran within the last interval");
       return undefined;
     }
-    const outcome = await this.#o.runner.run("STARTUP");
     this.#apply(outcome.action);
     // The first run on a database seeds TRACKED_SYMBOLS: the schedule follows the real count.
     await this.refresh();

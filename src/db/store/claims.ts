@@ -18,25 +18,26 @@ export async function claimSlot(db: Sql, slot: string, instance: string): Promis
 const STARTUP_LOCK = 7_406_202_612;
 
 /**
- * The start-up run's claim: granted only when no run was claimed (start-up or tick) within the last
- * `intervalMs`. Replicas starting together decide one at a time under a transaction-scoped advisory
- * lock; each sees the claims committed before it, so whichever starts first runs and the others,
- * even across a tick boundary, make no call.
+ * The start-up run's claim on `slot` (the schedule's latest tick), granted only when no run was
+ * claimed within the last `intervalMs`. Replicas starting together decide one at a time under a
+ * transaction-scoped advisory lock, each seeing the claims committed before it: whichever starts
+ * first runs, and the others make no call, even when they start across a tick boundary.
  */
-export function claimStartup(db: DataSource, instance: string, intervalMs: number): Promise<boolean> {
+export function claimStartup(db: DataSource, slot: string, instance: string, intervalMs: number): Promise<boolean> {
   return db.transaction(async (tx) => {
     await rowsOf(tx, `SELECT pg_advisory_xact_lock($1)`, [STARTUP_LOCK]);
-    const rows: unknown[] = await rowsOf(
+    const claimed = await rowsOf(
       tx,
       `INSERT INTO ingestion_claim (slot, instance)
-       SELECT 'startup:' || to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), $1
+       SELECT $1, $2
        WHERE NOT EXISTS (
-         SELECT 1 FROM ingestion_claim WHERE claimed_at > clock_timestamp() - $2 * interval '1 millisecond'
+         SELECT 1 FROM ingestion_claim WHERE claimed_at > clock_timestamp() - $3 * interval '1 millisecond'
        )
+       ON CONFLICT (slot) DO NOTHING
        RETURNING slot`,
-      [instance, intervalMs],
+      [slot, instance, intervalMs],
     );
-    return rows.length === 1;
+    return claimed.length === 1;
   });
 }
 
