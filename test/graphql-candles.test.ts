@@ -225,6 +225,34 @@ describe("candles and Asset.candles", () => {
     expect(await candles({ interval: "WEEK", limit: 1000 })).toHaveLength(4);
   });
 
+  it("puts a quote on a bucket boundary in the bucket it starts, walking either way (CMC quotes sit on whole minutes)", async () => {
+    // ADA: a quote every whole minute for three hours from Monday 2026-02-02 00:00 UTC, price 1 … 180.
+    await api.ds.query(
+      `INSERT INTO asset (cmc_id, symbol, name, slug, rank) VALUES (2010, 'ADA', 'Cardano', 'cardano', 9)`,
+    );
+    await api.ds.query(
+      `INSERT INTO price_quote (asset_id, convert, price, last_updated)
+       SELECT a.id, 'USD', 1 + k, timestamptz '2026-02-02T00:00:00Z' + k * interval '1 minute'
+       FROM asset a CROSS JOIN generate_series(0, 179) k WHERE a.cmc_id = 2010`,
+    );
+    const hours = [
+      { start: "2026-02-02T00:00:00.000Z", open: 1, high: 60, low: 1, close: 60, samples: 60 },
+      { start: "2026-02-02T01:00:00.000Z", open: 61, high: 120, low: 61, close: 120, samples: 60 },
+      { start: "2026-02-02T02:00:00.000Z", open: 121, high: 180, low: 121, close: 180, samples: 60 },
+    ];
+    expect(await candles({ symbol: "ADA", interval: "HOUR" })).toEqual(hours);
+    expect(await candles({ symbol: "ADA", interval: "HOUR", limit: 2 })).toEqual(hours.slice(1));
+    expect(await candles({ symbol: "ADA", interval: "HOUR", to: "2026-02-02T02:00:00Z" })).toEqual(hours.slice(0, 2));
+    expect(await candles({ symbol: "ADA", interval: "HOUR", from: "2026-02-02T00:00:00Z" })).toEqual(hours);
+    expect(await candles({ symbol: "ADA", interval: "HOUR", from: "2026-02-02T01:00:00Z", limit: 1 })).toEqual([
+      hours[1],
+    ]);
+    const fives = await candles({ symbol: "ADA", interval: "FIVE_MINUTES" });
+    expect(fives).toHaveLength(36);
+    expect(new Set(fives.map((c) => c.start)).size).toBe(36);
+    expect(fives.every((c) => c.samples === 5)).toBe(true);
+  });
+
   it("skips empty buckets: a gap costs neither a bucket nor a place within limit", async () => {
     // SOL holds only these: 13:17:20, two in minute 13:18, 13:27:50, 13:28:35, then 14:32:20.
     const sparse = [0, 1, 2, 14, 15, 100].map((k) => QUOTES[k]);
