@@ -96,7 +96,7 @@ describe("GraphQL over HTTP: batching, limits, caching, protocol", () => {
     expect(mutation.status).toBe(405);
   });
 
-  it("lets latestQuotes be cached until the next ingestion tick, and never the polling feed", async () => {
+  it("lets latestQuotes and candles be cached until the next ingestion tick, and never the polling feed", async () => {
     const query = (on: Service, q: string) =>
       fetch(`${on.url}/graphql`, {
         method: "POST",
@@ -118,6 +118,14 @@ describe("GraphQL over HTTP: batching, limits, caching, protocol", () => {
       await scheduled.ingestion.scheduler.startupRun;
       const latest = await query(scheduled, `{ latestQuotes { price asset { symbol } } }`);
       expect(latest.headers.get("cache-control")).toBe("max-age=300, public");
+      await scheduled.database.dataSource.query(
+        `INSERT INTO asset (cmc_id, symbol, name, slug, tracked) VALUES (1, 'BTC', 'Bitcoin', 'bitcoin', true)`,
+      );
+      const candles = await query(scheduled, `{ candles(symbol: "BTC", interval: HOUR) { start close } }`);
+      expect(await candles.json()).toEqual({ data: { candles: [] } });
+      expect(candles.headers.get("cache-control")).toBe("max-age=300, public");
+      const history = await query(scheduled, `{ priceHistory(symbol: "BTC") { nodes { price } } }`);
+      expect(history.headers.get("cache-control")).toBe("no-store");
       const poll = await query(scheduled, `{ quoteUpdates { cursor quotes { price } } }`);
       expect(poll.headers.get("cache-control")).toBe("no-store");
       const ingestion = await query(scheduled, `{ ingestion { nextRunAt } }`);

@@ -38,8 +38,8 @@ describe("the service process", () => {
     const serving = await first.waitForLog((l) => l.msg === "serving GraphQL");
     const url = String(serving.url).replace(/\/graphql$/, "");
     const { body } = await graphql(url, "{ ingestion { enabled source } }");
-    expect(body.data.ingestion.source).toBe("coinmarketcap-sandbox");
-    expect(typeof body.data.ingestion.enabled).toBe("boolean");
+    // Whether or not the sandbox answers, nothing has refused a key: ingestion stays enabled.
+    expect(body.data.ingestion).toEqual({ enabled: true, source: "coinmarketcap-sandbox" });
 
     const pgdata = String(embedded.dataDir);
     const postmasterPid = Number(readFileSync(path.join(pgdata, "postmaster.pid"), "utf8").split("\n")[0]);
