@@ -14,6 +14,7 @@ export default defineConfig({
   },
   test: {
     include: ["test/config.test.ts", "test/coinmarketcap-credits.test.ts", "test/unit-*.test.ts"],
-    reporters: ["default"],
+    // A test file that cannot even load counts as a failed test, as it should (see the reporter).
+    reporters: ["default", "./test/support/load-failure-reporter.ts"],
   },
 });

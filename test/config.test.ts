@@ -126,6 +126,14 @@ describe("loadConfig", () => {
       'TRACKED_SYMBOLS must be a comma-separated list of coin symbols such as BTC,ETH (got "BTC,,ETH")',
     ],
     [
+      { TRACKED_SYMBOLS: "BTC,ETH!" },
+      'TRACKED_SYMBOLS must be a comma-separated list of coin symbols such as BTC,ETH (got "BTC,ETH!")',
+    ],
+    [
+      { TRACKED_SYMBOLS: "BTC,!ETH" },
+      'TRACKED_SYMBOLS must be a comma-separated list of coin symbols such as BTC,ETH (got "BTC,!ETH")',
+    ],
+    [
       { QUOTEGRAPH_SOURCE: "coinmarketcap" },
       'QUOTEGRAPH_SOURCE is set by `npm run demo` only and must be simulator (got "coinmarketcap")',
     ],
@@ -375,6 +383,15 @@ describe("loadConfig: other values", () => {
     expect(withPassword.kind === "external" && withPassword.password?.reveal()).toBe("pw");
   });
 
+  it.each(["off", "require", "verify-full"])("takes DB_SSL=%s for an external database", (mode) => {
+    const config = loadConfig({ DATABASE_URL: "postgres://app@db.internal/prices", DB_SSL: mode });
+    expect(config.database.kind === "external" && config.database.ssl).toEqual({ mode, caPath: undefined });
+  });
+
+  it("takes DB_SSL=off without an external database", () => {
+    expect(loadConfig({ DB_SSL: "off" }).database.kind).toBe("embedded");
+  });
+
   it("takes a CA bundle that exists for verify-full", () => {
     const caPath = path.resolve("package.json");
     const config = loadConfig({
@@ -388,6 +405,13 @@ describe("loadConfig: other values", () => {
   it("strips every trailing slash from CMC_BASE_URL", () => {
     expect(loadConfig({ CMC_BASE_URL: "http://127.0.0.1:4010/v//" }).cmc).toMatchObject({
       baseUrl: "http://127.0.0.1:4010/v",
+      displayUrl: "http://127.0.0.1:4010/v",
+    });
+  });
+
+  it("shows CMC_BASE_URL without credentials, query or trailing slashes", () => {
+    expect(loadConfig({ CMC_BASE_URL: "http://user:pw@127.0.0.1:4010/v//?key=k" }).cmc).toMatchObject({
+      baseUrl: "http://user:pw@127.0.0.1:4010/v//?key=k",
       displayUrl: "http://127.0.0.1:4010/v",
     });
   });

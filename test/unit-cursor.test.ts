@@ -105,6 +105,14 @@ describe("historyCursor", () => {
     expect(refusal(() => historyCursor.decode(cursor, "ASC"))).toEqual(notACursor(cursor));
   });
 
+  it.each([
+    ["DESC", "quote:XDESC:1"],
+    ["ASC", "quote:DESCASC:1"],
+  ] as const)("refuses, for %s, text before the order (%s)", (order, text) => {
+    const cursor = forge(text);
+    expect(refusal(() => historyCursor.decode(cursor, order))).toEqual(notACursor(cursor));
+  });
+
   it("refuses a cursor of the other order, naming the order it belongs to", () => {
     const cursor = historyCursor.encode("DESC", "1772366400000000");
     expect(refusal(() => historyCursor.decode(cursor, "ASC"))).toEqual({
