@@ -115,18 +115,17 @@ describe("ingestion against the CMC simulator", () => {
   });
 
   it("backs off on the per-minute limit (429/1008) until the next minute, then retries only what is missing", async () => {
-    const { ingestion, waits } = make({ TRACKED_SYMBOLS: "BTC,ETH" });
+    // The runner reads the simulator's clock, which stands on a whole minute.
+    const { ingestion, waits } = make({ TRACKED_SYMBOLS: "BTC,ETH" }, { runner: { now: () => sim.now() } });
     await ingestion.prepare();
     await ingestion.runNow();
     sim.advanceMinute();
     sim.failNext(faults.minuteRateLimit, 1);
     const { run } = await ingestion.runNow();
     expect(run).toMatchObject({ status: "SUCCEEDED", quotesInserted: 2 });
-    expect(waits).toHaveLength(1);
-    // At least until CMC's minute window resets, plus jitter.
-    const untilNextMinute = 60_000 - (Date.now() % 60_000);
-    expect(waits[0]).toBeGreaterThanOrEqual(Math.min(untilNextMinute, 1_000));
-    expect(waits[0]).toBeLessThanOrEqual(65_000);
+    // Until CMC's minute window resets (60 s, more than the first attempt's 1 s), plus half of
+    // the 5 s jitter (random() = 0.5).
+    expect(waits).toEqual([62_500]);
     expect(
       quoteCalls(sim)
         .slice(-2)
@@ -147,19 +146,19 @@ describe("ingestion against the CMC simulator", () => {
   });
 
   it.each([
-    ["daily (1009)", faults.dailyLimit, "CMC_1009"],
-    ["monthly (1010)", faults.monthlyLimit, "CMC_1010"],
-  ])("pauses until the %s credits reset", async (_name, fault, code) => {
-    const { ingestion } = make();
+    ["daily (1009)", faults.dailyLimit, "CMC_1009", "2026-01-06T00:00:00.000Z"],
+    ["monthly (1010)", faults.monthlyLimit, "CMC_1010", "2026-02-01T00:00:00.000Z"],
+  ])("pauses until the %s credits reset", async (_name, fault, code, resetAt) => {
+    // On the simulator's clock (2026-01-05T00:00Z): the daily reset is the next UTC midnight; the
+    // monthly one is what /v1/key/info says, the first of the next month.
+    const { ingestion } = make({}, { runner: { now: () => sim.now() } });
     await ingestion.prepare();
     await ingestion.runNow();
     sim.setFault(fault);
     const { run, action } = await ingestion.runNow();
     expect(run).toMatchObject({ status: "FAILED", errorCode: code });
-    expect(action.kind).toBe("pause");
-    const until = (action as { until: Date }).until;
-    expect(until.getTime()).toBeGreaterThan(Date.now());
-    expect(ingestion.state()).toMatchObject({ enabled: true, nextRunAt: until });
+    expect(action).toMatchObject({ kind: "pause", until: new Date(resetAt) });
+    expect(ingestion.state()).toMatchObject({ enabled: true, nextRunAt: new Date(resetAt) });
   });
 
   it.each([

@@ -31,9 +31,10 @@ const MAX_AGE_CAP_S = 300;
 /**
  * Stored quotes change only when ingestion runs, so an answer built from them stays valid until
  * the next scheduled tick: responses may be cached (CDN, browser) exactly that long, never longer.
+ * `now` is a seam for tests.
  */
-export function cacheUntilNextTick(ctx: GraphQLContext, info: GraphQLResolveInfo): void {
+export function cacheUntilNextTick(ctx: GraphQLContext, info: GraphQLResolveInfo, now = new Date()): void {
   const next = ctx.ingestion.state().nextRunAt;
-  const seconds = next ? Math.floor((next.getTime() - Date.now()) / 1000) : 0;
+  const seconds = next ? Math.floor((next.getTime() - now.getTime()) / 1000) : 0;
   cacheControlFromInfo(info).setCacheHint({ maxAge: Math.max(0, Math.min(seconds, MAX_AGE_CAP_S)), scope: "PUBLIC" });
 }

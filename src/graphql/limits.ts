@@ -36,6 +36,8 @@ export function depthRule(limits: QueryLimits): ValidationRule {
 const pageSizeEstimator: ComplexityEstimator = ({ args, field, childComplexity }) => {
   const size = [args.first, args.limit].find((v) => typeof v === "number");
   if (size !== undefined) return 1 + size * Math.max(childComplexity, 1);
+  // `args` already hold the default of an omitted argument, but not of an explicit null (which
+  // the resolvers read as the default too): count that as the default page size.
   const defaulted = field.args.find((a) => a.name === "first" || a.name === "limit")?.defaultValue;
   return typeof defaulted === "number" ? 1 + defaulted * Math.max(childComplexity, 1) : undefined;
 };

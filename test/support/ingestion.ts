@@ -20,7 +20,10 @@ export function simulatorConfig(sim: CmcSimulator, env: Record<string, string> =
   });
 }
 
-/** Ingestion against the simulator; retries after a rate limit wait for nothing but are recorded. */
+/**
+ * Ingestion against the simulator; retries after a rate limit wait for nothing but are recorded.
+ * `extra.runner` adds to these test seams (e.g. `now: () => sim.now()`) rather than replacing them.
+ */
 export function simulatorIngestion(
   sim: CmcSimulator,
   dataSource: DataSource,
@@ -28,6 +31,7 @@ export function simulatorIngestion(
   extra: Partial<IngestionOptions> = {},
 ) {
   const waits: number[] = [];
+  const { runner, ...rest } = extra;
   const ingestion = new Ingestion({
     config: simulatorConfig(sim, env),
     dataSource,
@@ -37,8 +41,9 @@ export function simulatorIngestion(
         waits.push(ms);
       },
       random: () => 0.5,
+      ...runner,
     },
-    ...extra,
+    ...rest,
   });
   return { ingestion, waits };
 }
