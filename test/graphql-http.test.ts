@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { STARTER_DOCUMENT } from "../src/graphql/starter-document";
 import { type Service, startService } from "../src/service";
 import { useApi } from "./support/api";
-import { createTestDatabase, quietLogger, testConfig } from "./support/database";
+import { createTestDatabase, insertSampleAssets, quietLogger, testConfig } from "./support/database";
 import { graphql } from "./support/graphql";
 import { cutDatabase } from "./support/ingestion";
 
@@ -138,7 +138,44 @@ describe("GraphQL over HTTP: batching, limits, caching, protocol", () => {
 });
 
 describe("Apollo Sandbox outside production", () => {
-  const api = useApi();
+  const api = useApi({
+    seed: async (ds) => {
+      await insertSampleAssets(ds);
+      await ds.query(`
+        INSERT INTO price_quote (asset_id, convert, price, percent_change_24h, last_updated)
+        SELECT a.id, 'USD', a.cmc_id * 10 + m, 1.5, timestamptz '2026-01-05T00:00:00Z' + m * interval '1 minute'
+        FROM asset a CROSS JOIN generate_series(0, 2) m WHERE a.tracked`);
+    },
+  });
+
+  it("runs each starter operation against the sample data, without an error", async () => {
+    const run = async (operationName: string, variables: Record<string, unknown> = {}) => {
+      const { status, body } = await graphql(api.url, STARTER_DOCUMENT, variables, { operationName });
+      expect(status).toBe(200);
+      expect(body.errors).toBeUndefined();
+      return body.data;
+    };
+    const start = await run("Start");
+    expect(
+      start.quoteUpdates.quotes.map((q: { asset: { symbol: string }; price: number }) => [q.asset.symbol, q.price]),
+    ).toEqual([
+      ["BTC", 12],
+      ["ETH", 10272],
+    ]);
+    await api.ds.query(`
+      INSERT INTO price_quote (asset_id, convert, price, last_updated)
+      SELECT id, 'USD', 99, timestamptz '2026-01-05T00:10:00Z' FROM asset WHERE cmc_id = 1`);
+    const poll = await run("Poll", { after: start.quoteUpdates.cursor });
+    expect(poll.quoteUpdates.quotes).toEqual([
+      { asset: { symbol: "BTC" }, convert: "USD", price: 99, lastUpdated: "2026-01-05T00:10:00.000Z" },
+    ]);
+    expect((await run("Chart")).candles).toEqual([
+      { start: "2026-01-05T00:00:00.000Z", open: 10, high: 99, low: 10, close: 99, samples: 4 },
+    ]);
+    const history = (await run("History")).priceHistory;
+    expect(history.nodes.map((n: { price: number }) => n.price)).toEqual([99, 12, 11, 10]);
+    expect(history.pageInfo.hasNextPage).toBe(false);
+  });
 
   it("opens on /graphql in a browser with the dashboard's queries and the polling loop ready to run", async () => {
     const page = await fetch(`${api.url}/graphql`, { headers: { accept: "text/html" } });

@@ -135,6 +135,45 @@ describe("GraphQL over HTTP", () => {
     });
   });
 
+  it("lists ingestion runs newest first, filtered by status, 1 to 1000 at a time", async () => {
+    await api.ds.query(`TRUNCATE ingestion_run RESTART IDENTITY`);
+    await api.ds.query(`
+      INSERT INTO ingestion_run (trigger, status, started_at, finished_at)
+      SELECT CASE WHEN k = 1 THEN 'STARTUP' ELSE 'SCHEDULE' END, CASE WHEN k % 3 = 0 THEN 'FAILED' ELSE 'SUCCEEDED' END,
+             timestamptz '2026-01-05T00:00:00Z' + k * interval '5 minutes',
+             timestamptz '2026-01-05T00:00:01Z' + k * interval '5 minutes'
+      FROM generate_series(1, 25) k`);
+    const runs = async (args: string) => {
+      const { body } = await graphql(api.url, `{ ingestionRuns${args} { id trigger status startedAt } }`);
+      return body;
+    };
+    const all = (await runs("")).data.ingestionRuns;
+    expect(all).toHaveLength(20);
+    expect(all.map((r: { id: string }) => r.id)).toEqual(Array.from({ length: 20 }, (_, i) => String(25 - i)));
+    expect(all[0]).toEqual({
+      id: "25",
+      trigger: "SCHEDULE",
+      status: "SUCCEEDED",
+      startedAt: "2026-01-05T02:05:00.000Z",
+    });
+    expect((await runs("(first: null)")).data.ingestionRuns).toHaveLength(20);
+    expect((await runs("(first: 1000)")).data.ingestionRuns.at(-1)).toEqual({
+      id: "1",
+      trigger: "STARTUP",
+      status: "SUCCEEDED",
+      startedAt: "2026-01-05T00:05:00.000Z",
+    });
+    const failed = (await runs("(first: 3, status: FAILED)")).data.ingestionRuns;
+    expect(failed.map((r: { id: string }) => r.id)).toEqual(["24", "21", "18"]);
+    for (const first of [0, 1001]) {
+      const body = await runs(`(first: ${first})`);
+      expect(body.errors?.[0]).toMatchObject({
+        message: `first must be a whole number from 1 to 1000; got ${first}`,
+        extensions: { code: "BAD_USER_INPUT" },
+      });
+    }
+  });
+
   it("answers 413 to a request body over 100 kB", async () => {
     const response = await fetch(`${api.url}/graphql`, {
       method: "POST",
