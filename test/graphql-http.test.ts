@@ -233,3 +233,43 @@ describe("GraphQL in production mode", () => {
     expect((await preflight("https://evil.example.com")).headers.get("access-control-allow-origin")).toBeNull();
   });
 });
+
+describe("limits and the pool from the configuration", () => {
+  const api = useApi({
+    env: { GRAPHQL_MAX_DEPTH: "3", GRAPHQL_MAX_COMPLEXITY: "50", DB_POOL_MAX: "2" },
+    seed: insertSampleAssets,
+  });
+
+  it("refuses queries deeper than GRAPHQL_MAX_DEPTH and costlier than GRAPHQL_MAX_COMPLEXITY, and keeps the rest", async () => {
+    const shallow = await graphql(api.url, `{ assets(first: 2) { nodes { symbol } } }`);
+    expect(shallow.body).toEqual({ data: { assets: { nodes: [{ symbol: "BTC" }, { symbol: "ETH" }] } } });
+    const deep = await graphql(api.url, `{ assets(first: 2) { nodes { latestQuote { price } } } }`);
+    expect(deep.status).toBe(400);
+    expect(deep.body.errors?.[0]).toMatchObject({
+      message: "query too deep: Query depth limit of 3 exceeded, found 4. Select fewer nested levels.",
+      extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
+    });
+    const costly = await graphql(api.url, `{ assets(first: 25) { nodes { symbol } } }`);
+    expect(costly.status).toBe(400);
+    expect(costly.body.errors?.[0]).toMatchObject({
+      message: "query too complex: 51 points, at most 50; ask for smaller pages (first/limit) or fewer nested lists",
+      extensions: { code: "GRAPHQL_VALIDATION_FAILED", complexity: 51, maxComplexity: 50 },
+    });
+    expect(costly.body.errors?.[0].extensions).not.toHaveProperty("http");
+    const fits = await graphql(api.url, `{ assets(first: 24) { nodes { symbol } } }`);
+    expect(fits.body.errors).toBeUndefined();
+  });
+
+  it("opens at most DB_POOL_MAX connections, however many requests come at once", async () => {
+    await Promise.all(
+      Array.from({ length: 20 }, () => graphql(api.url, `{ latestQuotes { price } assets { nodes { symbol } } }`)),
+    );
+    const [{ open }] = await api.ds.query(
+      `SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'quotegraph'`,
+    );
+    // The pool's two, plus the LISTEN connection, which is taken from the pool too.
+    expect(open).toBeLessThanOrEqual(2);
+    const metrics = await (await fetch(`${api.url}/metrics`)).text();
+    expect(metrics).toMatch(/^quotegraph_db_pool_connections\{state="total"\} [12]$/m);
+  });
+});

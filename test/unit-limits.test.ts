@@ -97,7 +97,12 @@ describe("complexityPlugin", () => {
     expect(refused?.message).toBe(
       "query too complex: 101 points, at most 100; ask for smaller pages (first/limit) or fewer nested lists",
     );
-    expect(refused?.extensions).toEqual({ code: "GRAPHQL_VALIDATION_FAILED", complexity: 101, maxComplexity: 100 });
+    expect(refused?.extensions).toEqual({
+      code: "GRAPHQL_VALIDATION_FAILED",
+      complexity: 101,
+      maxComplexity: 100,
+      http: { status: 400 },
+    });
   });
 
   it("answers a bad variable as the client's error (BAD_USER_INPUT), as execution would", async () => {
@@ -108,7 +113,7 @@ describe("complexityPlugin", () => {
         (error: GraphQLError) => error,
       );
       expect(refused).toBeInstanceOf(GraphQLError);
-      expect(refused?.extensions).toEqual({ code: "BAD_USER_INPUT" });
+      expect(refused?.extensions).toEqual({ code: "BAD_USER_INPUT", http: { status: 400 } });
       expect(refused?.message).toBe(
         "n" in variables
           ? 'Variable "$n" got invalid value "three"; Int cannot represent non-integer value: "three"'

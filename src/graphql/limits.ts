@@ -58,12 +58,22 @@ export function complexityPlugin(schema: GraphQLSchema, limits: QueryLimits): Ap
             });
           } catch (error) {
             // Estimating coerces the variables first; a bad value is the client's, as in execution.
-            throw new GraphQLError((error as Error).message, { extensions: { code: "BAD_USER_INPUT" } });
+            throw new GraphQLError((error as Error).message, {
+              extensions: { code: "BAD_USER_INPUT", http: { status: 400 } },
+            });
           }
           if (complexity > limits.maxComplexity) {
             throw new GraphQLError(
               `query too complex: ${complexity} points, at most ${limits.maxComplexity}; ask for smaller pages (first/limit) or fewer nested lists`,
-              { extensions: { code: "GRAPHQL_VALIDATION_FAILED", complexity, maxComplexity: limits.maxComplexity } },
+              {
+                extensions: {
+                  code: "GRAPHQL_VALIDATION_FAILED",
+                  complexity,
+                  maxComplexity: limits.maxComplexity,
+                  // The client's mistake: 400, as for the depth limit (Apollo answers 500 otherwise).
+                  http: { status: 400 },
+                },
+              },
             );
           }
         },
