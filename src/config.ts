@@ -51,7 +51,8 @@ export interface EmbeddedDatabase {
 }
 
 export interface Config {
-  nodeEnv: "development" | "production" | "test";
+  /** Unset is neither: no stack traces (only development shows them), Sandbox and introspection on. */
+  nodeEnv: "development" | "production" | "test" | undefined;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   http: { host: string; port: number; corsOrigins: string[] };
   graphql: { introspection: boolean; maxDepth: number; maxComplexity: number };
@@ -110,9 +111,7 @@ const SECRET_VARIABLES = new Set(["DATABASE_URL", "DB_PASS", "CMC_API_KEY", "ADM
 const envSchema = z.object({
   NODE_ENV: z.preprocess(
     blankToUndefined,
-    z
-      .enum(["development", "production", "test"], { message: "must be development, production or test" })
-      .default("development"),
+    z.enum(["development", "production", "test"], { message: "must be development, production or test" }).optional(),
   ),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,

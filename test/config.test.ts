@@ -21,7 +21,7 @@ describe("loadConfig", () => {
   it("has defaults that need no environment: embedded database, sandbox, BTC and ETH in USD", () => {
     const config = loadConfig({});
     expect(config).toEqual({
-      nodeEnv: "development",
+      nodeEnv: undefined,
       logLevel: "info",
       http: { host: "0.0.0.0", port: 4000, corsOrigins: [] },
       graphql: { introspection: true, maxDepth: 10, maxComplexity: 20_000 },

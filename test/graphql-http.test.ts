@@ -273,3 +273,57 @@ describe("limits and the pool from the configuration", () => {
     expect(metrics).toMatch(/^quotegraph_db_pool_connections\{state="total"\} [12]$/m);
   });
 });
+
+describe("stack traces only in development", () => {
+  const unset = useApi({ env: { NODE_ENV: "" }, seed: insertSampleAssets });
+  const development = useApi({ env: { NODE_ENV: "development" }, seed: insertSampleAssets });
+  const badLimit = `{ candles(symbol: "BTC", interval: HOUR, limit: 0) { start } }`;
+
+  it("shows a client error's code and message, without a stack trace, when NODE_ENV is unset", async () => {
+    const { body } = await graphql(unset.url, badLimit);
+    expect(body.errors).toEqual([
+      {
+        message: "limit must be a whole number from 1 to 1000; got 0",
+        locations: [{ line: 1, column: 3 }],
+        path: ["candles"],
+        extensions: { code: "BAD_USER_INPUT" },
+      },
+    ]);
+  });
+
+  it("masks an internal error when NODE_ENV is unset, and shows it with its stack in development", async () => {
+    // A quote whose asset does not exist (written past the foreign key): the `asset` resolver's own
+    // invariant breaks, which is the server's fault.
+    const fromStart = Buffer.from("updates:0.0").toString("base64url");
+    const query = `{ quoteUpdates(after: "${fromStart}") { quotes { price asset { symbol } } } }`;
+    const answers = [];
+    for (const api of [unset, development]) {
+      await api.ds.transaction(async (tx) => {
+        await tx.query(`SET LOCAL session_replication_role = replica`);
+        await tx.query(
+          `INSERT INTO price_quote (asset_id, convert, price, last_updated) VALUES (999, 'USD', 1, '2026-01-05T00:00:00Z')`,
+        );
+      });
+      answers.push((await graphql(api.url, query)).body.errors?.[0]);
+    }
+    expect(answers[0]).toEqual({
+      message: "internal server error",
+      path: ["quoteUpdates", "quotes", 0, "asset"],
+      extensions: { code: "INTERNAL_SERVER_ERROR" },
+    });
+    expect(answers[1]).toMatchObject({
+      message: "asset 999 of quote 1 is missing",
+      path: ["quoteUpdates", "quotes", 0, "asset"],
+      extensions: { code: "INTERNAL_SERVER_ERROR" },
+    });
+    expect(answers[1].extensions.stacktrace[0]).toBe("Error: asset 999 of quote 1 is missing");
+  });
+
+  it("shows the stack trace of a client error in development", async () => {
+    const { body } = await graphql(development.url, badLimit);
+    expect(body.errors?.[0].extensions.code).toBe("BAD_USER_INPUT");
+    expect(body.errors?.[0].extensions.stacktrace?.[0]).toBe(
+      "GraphQLError: limit must be a whole number from 1 to 1000; got 0",
+    );
+  });
+});

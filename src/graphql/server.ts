@@ -15,6 +15,8 @@ export interface GraphQLServerOptions {
   schema: GraphQLSchema;
   httpServer: Server;
   production: boolean;
+  /** Stack traces and internal messages reach clients only in development (`npm run dev`). */
+  development: boolean;
   introspection: boolean;
   limits: QueryLimits;
   logger: Logger;
@@ -40,11 +42,11 @@ const CLIENT_CODES = new Set([
 ]);
 
 export async function startGraphQLServer(options: GraphQLServerOptions): Promise<ApolloServer<GraphQLContext>> {
-  const { logger, production } = options;
+  const { logger, production, development } = options;
   const server = new ApolloServer<GraphQLContext>({
     schema: options.schema,
     introspection: options.introspection,
-    includeStacktraceInErrorResponses: !production,
+    includeStacktraceInErrorResponses: development,
     // The service owns its shutdown order (HTTP, then ingestion, then the database).
     stopOnTerminationSignals: false,
     validationRules: [depthRule(options.limits)],
@@ -52,9 +54,9 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
       const code = formatted.extensions?.code;
       if (typeof code === "string" && CLIENT_CODES.has(code)) return formatted;
       logger.error({ err: unwrapResolverError(error), path: formatted.path }, "GraphQL request failed");
-      return production
-        ? { message: "internal server error", path: formatted.path, extensions: { code: "INTERNAL_SERVER_ERROR" } }
-        : formatted;
+      return development
+        ? formatted
+        : { message: "internal server error", path: formatted.path, extensions: { code: "INTERNAL_SERVER_ERROR" } };
     },
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer, stopGracePeriodMillis: options.drainMs }),

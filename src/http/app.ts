@@ -66,6 +66,7 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
     schema: deps.schema,
     httpServer: server,
     production: deps.config.nodeEnv === "production",
+    development: deps.config.nodeEnv === "development",
     introspection: deps.config.graphql.introspection,
     limits: deps.config.graphql,
     logger: deps.logger,
