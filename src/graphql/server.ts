@@ -6,9 +6,11 @@ import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/dis
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import type { GraphQLFormattedError, GraphQLSchema } from "graphql";
+import { isDatabaseUnavailable } from "../db/availability";
 import type { Logger } from "../logger";
 import type { GraphQLContext } from "./context";
 import { complexityPlugin, depthRule, type QueryLimits } from "./limits";
+import { OutageAnswers } from "./outage";
 import { STARTER_DOCUMENT } from "./starter-document";
 
 export interface GraphQLServerOptions {
@@ -43,6 +45,7 @@ const CLIENT_CODES = new Set([
 
 export async function startGraphQLServer(options: GraphQLServerOptions): Promise<ApolloServer<GraphQLContext>> {
   const { logger, production, development } = options;
+  const outage = new OutageAnswers(logger);
   const server = new ApolloServer<GraphQLContext>({
     schema: options.schema,
     introspection: options.introspection,
@@ -50,10 +53,14 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
     // The service owns its shutdown order (HTTP, then ingestion, then the database).
     stopOnTerminationSignals: false,
     validationRules: [depthRule(options.limits)],
+    // Without introspection, a client learns no field names from "Did you mean …" either.
+    hideSchemaDetailsFromClientErrors: !options.introspection,
     formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
       const code = formatted.extensions?.code;
       if (typeof code === "string" && CLIENT_CODES.has(code)) return formatted;
-      logger.error({ err: unwrapResolverError(error), path: formatted.path }, "GraphQL request failed");
+      const original = unwrapResolverError(error);
+      if (isDatabaseUnavailable(original)) return outage.answer(original, formatted.path);
+      logger.error({ err: original, path: formatted.path }, "GraphQL request failed");
       return development
         ? formatted
         : { message: "internal server error", path: formatted.path, extensions: { code: "INTERNAL_SERVER_ERROR" } };
@@ -66,6 +73,7 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
         },
       },
       complexityPlugin(options.schema, options.limits),
+      outage.plugin(),
       ...options.plugins,
       options.introspection && !production
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, document: STARTER_DOCUMENT })

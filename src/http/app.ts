@@ -81,7 +81,7 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
 
   app.use(deps.metrics.httpMiddleware());
   app.use(requestLog(deps.logger));
-  app.use(healthRouter(deps.dataSource));
+  app.use(healthRouter(deps.dataSource, deps.logger));
   app.use(metricsRouter(deps.metrics.registry));
   const origins = deps.config.http.corsOrigins;
   app.use(

@@ -1,9 +1,10 @@
 import { Router } from "express";
 import type { DataSource } from "typeorm";
 import { appliedMigrations } from "../db/store/migrations";
+import type { Logger } from "../logger";
 
 /** Liveness says the process answers; readiness says it can serve data. */
-export function healthRouter(dataSource: DataSource): Router {
+export function healthRouter(dataSource: DataSource, logger: Logger): Router {
   const expected = dataSource.migrations.flatMap((migration) => (migration.name ? [migration.name] : []));
   const router = Router();
   router.get("/healthz", (_req, res) => {
@@ -14,7 +15,9 @@ export function healthRouter(dataSource: DataSource): Router {
     try {
       applied = await appliedMigrations(dataSource);
     } catch (error) {
-      res.status(503).json({ status: "unavailable", reason: `database unreachable: ${(error as Error).message}` });
+      // The detail names hosts and ports: for the log, one line a failing probe, not for the caller.
+      logger.warn({ reason: (error as Error).message }, "not ready: database unreachable");
+      res.status(503).json({ status: "unavailable", reason: "database unreachable" });
       return;
     }
     const pending = expected.filter((name) => !applied.has(name));

@@ -1,0 +1,38 @@
+/**
+ * Whether an error means the database cannot be reached right now (down, restarting, refusing
+ * connections, the connection cut), as opposed to a statement that failed: the first is the
+ * server's trouble a client should retry, the second a bug or a client's mistake.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    const { code } = e as { code?: unknown };
+    if (typeof code === "string" && (NODE_CODES.has(code) || SQLSTATE_CODES.has(code) || code.startsWith("08"))) {
+      return true;
+    }
+    if (PG_MESSAGES.some((pattern) => pattern.test(e instanceof Error ? e.message : ""))) return true;
+    e = (e as { driverError?: unknown }).driverError ?? e.cause;
+  }
+  return false;
+}
+
+const NODE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+
+// 57P01-03: the server is shutting down or starting; 53300: too many connections; 55000: a database
+// that does not accept connections now (ALLOW_CONNECTIONS false); 3D000: no such database.
+const SQLSTATE_CODES = new Set(["57P01", "57P02", "57P03", "53300", "55000", "3D000"]);
+
+// node-postgres reports a lost or never-made connection in plain Errors, without a code.
+const PG_MESSAGES = [
+  /^Connection terminated/,
+  /^timeout exceeded when trying to connect/,
+  /^Client has encountered a connection error and is not queryable/,
+  /^Client was closed and is not queryable/,
+];

@@ -1,0 +1,50 @@
+import type { ApolloServerPlugin } from "@apollo/server";
+import type { GraphQLFormattedError } from "graphql";
+import type { Logger } from "../logger";
+
+/** How long a client is asked to wait before trying again while the database is unavailable. */
+export const RETRY_AFTER_S = 5;
+
+const CODE = "SERVICE_UNAVAILABLE";
+
+/** At most one warning per this long during an outage; the rest go to debug. */
+const LOG_EVERY_MS = 10_000;
+
+/**
+ * A database outage is the server's trouble and passes: clients get SERVICE_UNAVAILABLE with HTTP 503
+ * and `Retry-After`, never the driver's message (it names hosts and ports).
+ */
+export class OutageAnswers {
+  #lastWarning = 0;
+
+  constructor(private readonly logger: Logger) {}
+
+  answer(error: unknown, path: GraphQLFormattedError["path"]): GraphQLFormattedError {
+    const now = Date.now();
+    const level = now - this.#lastWarning >= LOG_EVERY_MS ? "warn" : "debug";
+    if (level === "warn") this.#lastWarning = now;
+    this.logger[level]({ reason: (error as Error).message, path }, "GraphQL request failed: database unavailable");
+    return {
+      message: `the database is unavailable; retry in ${RETRY_AFTER_S} seconds`,
+      path,
+      extensions: { code: CODE },
+    };
+  }
+
+  /** Turns an answer that holds an outage error into HTTP 503 with Retry-After. */
+  plugin(): ApolloServerPlugin {
+    return {
+      async requestDidStart() {
+        return {
+          async willSendResponse({ response }) {
+            const errors = response.body.kind === "single" ? response.body.singleResult.errors : undefined;
+            if (errors?.some((e) => e.extensions?.code === CODE)) {
+              response.http.status = 503;
+              response.http.headers.set("retry-after", String(RETRY_AFTER_S));
+            }
+          },
+        };
+      },
+    };
+  }
+}
