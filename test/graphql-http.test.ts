@@ -10,19 +10,30 @@ import { graphql } from "./support/graphql";
 import { cutDatabase } from "./support/ingestion";
 
 /** A logger at trace level whose `sql` lines (TypeORM's statements) are collected. */
-function sqlRecorder() {
-  const statements: string[] = [];
+/** A logger at trace level that keeps every line it writes, parsed. */
+function logRecorder() {
+  const lines: Record<string, any>[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
-      for (const line of String(chunk).split("\n")) {
-        if (!line) continue;
-        const log = JSON.parse(line);
-        if (log.msg === "sql") statements.push(String(log.sql).replace(/\s+/g, " ").trim());
-      }
+      for (const line of String(chunk).split("\n")) if (line) lines.push(JSON.parse(line));
       done();
     },
   });
-  return { statements, logger: pino({ level: "trace" }, sink) };
+  return { lines, logger: pino({ level: "trace" }, sink) };
+}
+
+/** A logger at trace level whose `sql` lines (the statements run) are collected. */
+function sqlRecorder() {
+  const { lines, logger } = logRecorder();
+  return {
+    get statements() {
+      return lines.filter((l) => l.msg === "sql").map((l) => String(l.sql).replace(/\s+/g, " ").trim());
+    },
+    clear: () => {
+      lines.length = 0;
+    },
+    logger,
+  };
 }
 
 async function seed(ds: DataSource): Promise<void> {
@@ -40,7 +51,7 @@ describe("GraphQL over HTTP: batching, limits, caching, protocol", () => {
   const api = useApi({ env: { GRAPHQL_MAX_DEPTH: "10" }, logger: recorder.logger, seed });
 
   it("batches nested fields: a page of 100 assets with their latest quote and its asset costs two statements", async () => {
-    recorder.statements.length = 0;
+    recorder.clear();
     const { body } = await graphql(
       api.url,
       `{ assets(first: 100) { nodes { latestQuote { price asset { symbol } } } } }`,
@@ -57,7 +68,7 @@ describe("GraphQL over HTTP: batching, limits, caching, protocol", () => {
   });
 
   it("refuses a query deeper than GRAPHQL_MAX_DEPTH before running it", async () => {
-    recorder.statements.length = 0;
+    recorder.clear();
     // latestQuotes > asset > latestQuote > asset … eleven levels deep.
     const deep = `{ latestQuotes { ${"asset { latestQuote { ".repeat(5)}price${" } }".repeat(5)} } }`;
     const { status, body } = await graphql(api.url, deep);
@@ -68,7 +79,7 @@ describe("GraphQL over HTTP: batching, limits, caching, protocol", () => {
   });
 
   it("refuses a query over the complexity budget before running it, while the dashboard's own queries fit", async () => {
-    recorder.statements.length = 0;
+    recorder.clear();
     const page = "assets(first: 1000) { nodes { latestQuote { price } } }";
     const abusive = `{ ${["a", "b", "c", "d", "e", "f", "g", "h"].map((alias) => `${alias}: ${page}`).join(" ")} }`;
     const { body } = await graphql(api.url, abusive);
@@ -344,5 +355,41 @@ describe("stack traces only in development", () => {
     expect(body.errors?.[0].extensions.stacktrace?.[0]).toBe(
       "GraphQLError: limit must be a whole number from 1 to 1000; got 0",
     );
+  });
+});
+
+describe("what a failed statement leaves in the log", () => {
+  const recorder = logRecorder();
+  const api = useApi({ seed: insertSampleAssets, logger: recorder.logger });
+
+  it("logs no SQL and no client parameter above debug", async () => {
+    // The feed's statement now fails inside PostgreSQL: a server fault, with the client's cursor as parameters.
+    await api.ds.query(`ALTER FUNCTION quote_tx_frontier() RENAME TO quote_tx_frontier_gone`);
+    try {
+      const cursor = Buffer.from("updates:4242424242.31337").toString("base64url");
+      const { body } = await graphql(api.url, `{ quoteUpdates(after: "${cursor}") { cursor } }`);
+      expect(body.errors?.[0].extensions.code).toBe("INTERNAL_SERVER_ERROR");
+    } finally {
+      await api.ds.query(`ALTER FUNCTION quote_tx_frontier_gone() RENAME TO quote_tx_frontier`);
+    }
+    const failed = recorder.lines.filter((l) => l.msg.startsWith("GraphQL request failed"));
+    const above = failed.filter((l) => l.level > 20);
+    expect(above).toHaveLength(1);
+    expect(above[0].err.message).toBe("function quote_tx_frontier() does not exist");
+    expect(JSON.stringify(above)).not.toMatch(/4242424242|31337|SELECT|price_quote/);
+    const debug = failed.filter((l) => l.level === 20);
+    expect(JSON.stringify(debug)).toMatch(/4242424242/);
+  });
+
+  it("answers a subscription sent over HTTP with 400 and where to send it", async () => {
+    const { status, body } = await graphql(api.url, `subscription { quoteAdded { price } }`);
+    expect(status).toBe(400);
+    expect(body.errors).toEqual([
+      {
+        message:
+          "subscriptions are served over WebSocket (graphql-transport-ws) on this same /graphql path, not over HTTP",
+        extensions: { code: "BAD_REQUEST" },
+      },
+    ]);
   });
 });

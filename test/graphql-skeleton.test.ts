@@ -112,10 +112,27 @@ describe("GraphQL over HTTP", () => {
     [`{ assets(first: 0) { nodes { id } } }`, "first must be a whole number from 1 to 1000; got 0"],
     [`{ assets(first: 1001) { nodes { id } } }`, "first must be a whole number from 1 to 1000; got 1001"],
     [`{ assets(after: "garbage") { nodes { id } } }`, "is not a cursor of this list"],
+    [
+      `{ latestQuotes(symbols: ["BTC\\u0000"]) { price } }`,
+      'text arguments cannot contain the NUL character (U+0000); got "BTC\\u0000"',
+    ],
+    [
+      `{ priceHistory(symbol: "\\u0000") { nodes { price } } }`,
+      'text arguments cannot contain the NUL character (U+0000); got "\\u0000"',
+    ],
+    [
+      `{ latestQuotes(symbols: ["${"X".repeat(5000)}", "A", "B", "C", "D", "E", "F"]) { price } }`,
+      `unknown symbols "${"X".repeat(40)}"…, "A", "B", "C", "D" and 2 more: use the symbol`,
+    ],
+    [
+      `{ assets(after: "${Buffer.from(`asset:${"9".repeat(10)}`).toString("base64url")}") { nodes { id } } }`,
+      "is not a cursor of this list",
+    ],
   ])("refuses bad input with BAD_USER_INPUT: %s", async (query, message) => {
     const { body } = await graphql(api.url, query);
     expect(body.errors?.[0].extensions.code).toBe("BAD_USER_INPUT");
     expect(body.errors?.[0].message).toContain(message);
+    expect(body.errors?.[0].message.length).toBeLessThan(300);
   });
 
   it("reports the ingestion state with the last runs from the database", async () => {

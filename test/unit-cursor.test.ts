@@ -66,7 +66,7 @@ describe("assetCursor", () => {
       `"${forty}" is not a cursor of this list: pass an endCursor this field returned, or omit it`,
     );
     expect(refusal(() => assetCursor.decode(`${forty}BCD`)).message).toBe(
-      `"${forty}…" is not a cursor of this list: pass an endCursor this field returned, or omit it`,
+      `"${forty}"… is not a cursor of this list: pass an endCursor this field returned, or omit it`,
     );
   });
 });

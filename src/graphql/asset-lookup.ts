@@ -1,6 +1,6 @@
 import { type AssetRow, assetsBySymbols, symbolKey } from "../db/store/assets";
 import type { GraphQLContext } from "./context";
-import { badUserInput } from "./errors";
+import { badUserInput, quoted } from "./errors";
 import { primeAssets } from "./loaders";
 
 /**
@@ -12,7 +12,8 @@ export async function requireAssets(ctx: GraphQLContext, symbols: readonly strin
   const unknown = symbols.filter((s) => !found.has(symbolKey(s)));
   if (unknown.length > 0) {
     throw badUserInput(
-      `unknown symbol${unknown.length > 1 ? "s" : ""} ${unknown.map((s) => `"${s}"`).join(", ")}: ` +
+      `unknown symbol${unknown.length > 1 ? "s" : ""} ${unknown.slice(0, 5).map(quoted).join(", ")}` +
+        `${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ""}: ` +
         "use the symbol of an asset this service knows (query assets), or track it first with trackAsset",
     );
   }

@@ -1,5 +1,5 @@
 import type { FeedPosition } from "../db/store/feed";
-import { badUserInput } from "./errors";
+import { badUserInput, quoted } from "./errors";
 
 /*
  * Cursors are opaque to clients: a kind tag plus a value, base64url-encoded. Each list has its own
@@ -16,8 +16,9 @@ function encode(kind: string, value: string): string {
 }
 
 function refuse(cursor: string) {
-  const shown = cursor.length > 40 ? `${cursor.slice(0, 40)}…` : cursor;
-  return badUserInput(`"${shown}" is not a cursor of this list: pass an endCursor this field returned, or omit it`);
+  return badUserInput(
+    `${quoted(cursor)} is not a cursor of this list: pass an endCursor this field returned, or omit it`,
+  );
 }
 
 /** The value inside a cursor of `kind`, or a BAD_USER_INPUT error when it is not one (or not canonical). */
@@ -60,7 +61,7 @@ export const historyCursor = {
     const [, cursorOrder, position] = decode("quote", cursor, /^(ASC|DESC):(-?\d{1,19})$/);
     if (cursorOrder !== order) {
       throw badUserInput(
-        `cursor "${cursor}" continues a list in ${cursorOrder} order: pass order: ${cursorOrder} with it, ` +
+        `cursor ${quoted(cursor)} continues a list in ${cursorOrder} order: pass order: ${cursorOrder} with it, ` +
           `or omit after to start the ${order} list from its beginning`,
       );
     }

@@ -9,6 +9,7 @@ import type { GraphQLFormattedError, GraphQLSchema } from "graphql";
 import { isDatabaseUnavailable } from "../db/availability";
 import type { Logger } from "../logger";
 import type { GraphQLContext } from "./context";
+import { subscriptionsOverHttpRefused } from "./http-operations";
 import { complexityPlugin, depthRule, type QueryLimits } from "./limits";
 import { OutageAnswers } from "./outage";
 import { STARTER_DOCUMENT } from "./starter-document";
@@ -60,7 +61,9 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
       if (typeof code === "string" && CLIENT_CODES.has(code)) return formatted;
       const original = unwrapResolverError(error);
       if (isDatabaseUnavailable(original)) return outage.answer(original, formatted.path);
-      logger.error({ err: original, path: formatted.path }, "GraphQL request failed");
+      // A failed statement's error carries its SQL and the client's parameters: those only at debug.
+      logger.error({ err: withoutStatement(original), path: formatted.path }, "GraphQL request failed");
+      logger.debug({ err: original, path: formatted.path }, "GraphQL request failed, with its statement");
       return development
         ? formatted
         : { message: "internal server error", path: formatted.path, extensions: { code: "INTERNAL_SERVER_ERROR" } };
@@ -72,6 +75,7 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
           return { drainServer: options.onDrain };
         },
       },
+      subscriptionsOverHttpRefused,
       complexityPlugin(options.schema, options.limits),
       outage.plugin(),
       ...options.plugins,
@@ -82,4 +86,16 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
   });
   await server.start();
   return server;
+}
+
+/** The error as logged above debug: TypeORM's `query` and `parameters` (and the driver's copy) left out. */
+function withoutStatement(error: unknown): unknown {
+  if (!(error instanceof Error) || !("query" in error || "parameters" in error)) return error;
+  const {
+    query: _query,
+    parameters: _parameters,
+    driverError: _driverError,
+    ...rest
+  } = error as unknown as Record<string, unknown>;
+  return { type: error.name, message: error.message, stack: error.stack, ...rest };
 }

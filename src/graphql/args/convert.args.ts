@@ -1,5 +1,5 @@
 import { ArgsType, Field } from "type-graphql";
-import { badUserInput } from "../errors";
+import { badUserInput, quoted } from "../errors";
 
 /** The contract's default quote currency, also when a client sends an explicit null. */
 export const DEFAULT_CONVERT = "USD";
@@ -15,7 +15,7 @@ export function checkConvert(convert: string, configured: readonly string[]): st
   const code = convert.trim().toUpperCase();
   if (!configured.includes(code)) {
     throw badUserInput(
-      `convert "${convert}" is not collected by this service; use one of ${configured.join(", ")} (set by CONVERT)`,
+      `convert ${quoted(convert)} is not collected by this service; use one of ${configured.join(", ")} (set by CONVERT)`,
     );
   }
   return code;

@@ -1,5 +1,5 @@
 import { IsInt, Max, Min, type ValidationArguments, validate } from "class-validator";
-import { badUserInput } from "../errors";
+import { badUserInput, quoted } from "../errors";
 
 /**
  * A whole number from `min` to `max`: the bounds of a page size or a wait, declared once on the
@@ -23,6 +23,7 @@ export function Bounded(min: number, max: number): PropertyDecorator {
  * decorators. The first violation becomes a BAD_USER_INPUT error.
  */
 export async function validateArgs(args: unknown): Promise<void> {
+  refuseNul(args);
   if (args === null || typeof args !== "object" || Array.isArray(args)) return;
   const values = args as Record<string, unknown>;
   const defaults = new (args.constructor as new () => Record<string, unknown>)();
@@ -32,5 +33,20 @@ export async function validateArgs(args: unknown): Promise<void> {
   const [violation] = await validate(values, { forbidUnknownValues: false });
   if (violation) {
     throw badUserInput(Object.values(violation.constraints ?? {})[0] ?? `${violation.property} is not valid`);
+  }
+}
+
+/** PostgreSQL text cannot hold U+0000: a string argument with one is refused before it gets there. */
+function refuseNul(value: unknown): void {
+  const strings =
+    typeof value === "string"
+      ? [value]
+      : value !== null && typeof value === "object"
+        ? Object.values(value).flatMap((v) => (Array.isArray(v) ? v : [v]))
+        : [];
+  for (const text of strings) {
+    if (typeof text === "string" && text.includes("\u0000")) {
+      throw badUserInput(`text arguments cannot contain the NUL character (U+0000); got ${quoted(text)}`);
+    }
   }
 }
