@@ -78,12 +78,22 @@ describe("GraphQL over HTTP: batching, limits, caching, protocol", () => {
     expect(recorder.statements).toEqual([]);
   });
 
-  it("refuses a query over the complexity budget before running it, while the dashboard's own queries fit", async () => {
+  it("refuses a query over the complexity budget, or with too many aliases, before running it, while the dashboard's own queries fit", async () => {
     recorder.clear();
-    const page = "assets(first: 1000) { nodes { latestQuote { price } } }";
-    const abusive = `{ ${["a", "b", "c", "d", "e", "f", "g", "h"].map((alias) => `${alias}: ${page}`).join(" ")} }`;
-    const { body } = await graphql(api.url, abusive);
-    expect(body.errors?.[0].message).toMatch(/^query too complex: \d+ points, at most 20000/);
+    const nested = "{ assets(first: 1000) { nodes { history(first: 100) { nodes { price } } } } }";
+    const { status, body } = await graphql(api.url, nested);
+    expect(status).toBe(400);
+    expect(body.errors?.[0].message).toBe(
+      "query too complex: 102001 points, at most 20000; ask for smaller pages (first/limit) or fewer nested lists",
+    );
+    // The alias bomb of the audit: thousands of aliases of latestQuotes in one request under 100 kB.
+    const bomb = `{${Array.from({ length: 4000 }, (_, i) => `q${i}:latestQuotes{id}`).join(" ")}}`;
+    const aliases = await graphql(api.url, bomb);
+    expect(aliases.status).toBe(400);
+    expect(aliases.body.errors?.[0]).toMatchObject({
+      message: "too many aliases: Aliases limit of 30 exceeded, found 4000.",
+      extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
+    });
     expect(recorder.statements).toEqual([]);
     for (const operationName of ["Start", "Poll", "Chart", "History"]) {
       const { body: answer } = await graphql(api.url, STARTER_DOCUMENT, { after: "" }, { operationName });
@@ -279,14 +289,14 @@ describe("limits and the pool from the configuration", () => {
       message: "query too deep: Query depth limit of 3 exceeded, found 4. Select fewer nested levels.",
       extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
     });
-    const costly = await graphql(api.url, `{ assets(first: 25) { nodes { symbol } } }`);
+    const costly = await graphql(api.url, `{ assets(first: 50) { nodes { symbol } } }`);
     expect(costly.status).toBe(400);
     expect(costly.body.errors?.[0]).toMatchObject({
       message: "query too complex: 51 points, at most 50; ask for smaller pages (first/limit) or fewer nested lists",
       extensions: { code: "GRAPHQL_VALIDATION_FAILED", complexity: 51, maxComplexity: 50 },
     });
     expect(costly.body.errors?.[0].extensions).not.toHaveProperty("http");
-    const fits = await graphql(api.url, `{ assets(first: 24) { nodes { symbol } } }`);
+    const fits = await graphql(api.url, `{ assets(first: 49) { nodes { symbol } } }`);
     expect(fits.body.errors).toBeUndefined();
   });
 
@@ -310,10 +320,16 @@ describe("stack traces only in development", () => {
   const badLimit = `{ candles(symbol: "BTC", interval: HOUR, limit: 0) { start } }`;
 
   it("shows a client error's code and message, without a stack trace, when NODE_ENV is unset", async () => {
-    const { body } = await graphql(unset.url, badLimit);
+    const { status, body } = await graphql(unset.url, badLimit);
+    expect(status).toBe(400);
     expect(body.errors).toEqual([
+      { message: "limit must be a whole number from 1 to 1000; got 0", extensions: { code: "BAD_USER_INPUT" } },
+    ]);
+    const unknown = await graphql(unset.url, `{ candles(symbol: "NOPE", interval: HOUR) { start } }`);
+    expect(unknown.body.errors).toEqual([
       {
-        message: "limit must be a whole number from 1 to 1000; got 0",
+        message:
+          'unknown symbol "NOPE": use the symbol of an asset this service knows (query assets), or track it first with trackAsset',
         locations: [{ line: 1, column: 3 }],
         path: ["candles"],
         extensions: { code: "BAD_USER_INPUT" },

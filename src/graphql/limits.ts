@@ -1,7 +1,21 @@
 import type { ApolloServerPlugin } from "@apollo/server";
+import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
-import { GraphQLError, type GraphQLSchema, type ValidationRule } from "graphql";
-import { type ComplexityEstimator, getComplexity, simpleEstimator } from "graphql-query-complexity";
+import {
+  type GraphQLField,
+  GraphQLError,
+  type GraphQLSchema,
+  getNamedType,
+  getNullableType,
+  isLeafType,
+  isListType,
+  Kind,
+  type SelectionSetNode,
+  type ValidationRule,
+} from "graphql";
+import { type ComplexityEstimator, getComplexity } from "graphql-query-complexity";
+import { type Bounds, boundsMessage } from "./args/validation";
+import { badUserInput } from "./errors";
 
 export interface QueryLimits {
   maxDepth: number;
@@ -28,19 +42,95 @@ export function depthRule(limits: QueryLimits): ValidationRule {
   }) as unknown as ValidationRule;
 }
 
+/** Aliases one operation may use: enough for a dashboard's side-by-side reads, not for an alias bomb. */
+export const MAX_ALIASES = 30;
+/** Root fields one operation may select (aliases included). */
+export const MAX_ROOT_FIELDS = 20;
+
+const refuse = (message: string) => new GraphQLError(message);
+
+/** A repeated field under many aliases multiplies the work of one request: capped per operation. */
+export function aliasesRule(): ValidationRule {
+  return maxAliasesRule({
+    n: MAX_ALIASES,
+    exposeLimits: true,
+    propagateOnRejection: false,
+    onReject: [
+      (context, error) =>
+        context?.reportError(refuse(`too many aliases: ${error.message.replace(/^Syntax Error: /, "")}`)),
+    ],
+  }) as unknown as ValidationRule;
+}
+
+/** Each root field is at least one trip to the database: capped per operation, fragments included. */
+export function rootFieldsRule(): ValidationRule {
+  return (context) => ({
+    OperationDefinition(operation) {
+      const seen = new Set<string>();
+      const count = (set: SelectionSetNode): number =>
+        set.selections.reduce((n, selection) => {
+          if (selection.kind === Kind.FIELD) return n + (selection.name.value.startsWith("__") ? 0 : 1);
+          if (selection.kind === Kind.INLINE_FRAGMENT) return n + count(selection.selectionSet);
+          const name = selection.name.value;
+          const fragment = context.getFragment(name);
+          if (!fragment || seen.has(name)) return n;
+          seen.add(name);
+          return n + count(fragment.selectionSet);
+        }, 0);
+      const fields = count(operation.selectionSet);
+      if (fields > MAX_ROOT_FIELDS) {
+        context.reportError(
+          refuse(`too many root fields: ${fields}, at most ${MAX_ROOT_FIELDS} per operation; split the request`),
+        );
+      }
+    },
+  });
+}
+
+/** Items a list without a page size is counted as when nothing else tells (latestQuotes of every tracked asset). */
+export const UNPAGED_LIST_ITEMS = 100;
+
 /**
- * A list field costs its page size (`first` or `limit`, else the default) times what each item
- * selects, so `assets(first: 1000) { nodes { history(first: 1000) { … } } }` is refused before it
- * runs, while dashboard queries stay far below the budget.
+ * The cost model (DESIGN.md, Limits): a scalar costs 0; an object 1 (every object field is a
+ * resolver call or a row); a field with a page size (`first`/`limit`) costs 1 plus its page size
+ * times what each item selects; a list named by `symbols` costs one item per symbol. Page sizes are
+ * range-checked here first, against the bounds their arguments declare, so `first: 100000` is the
+ * client's BAD_USER_INPUT before it is ever "too complex".
  */
-const pageSizeEstimator: ComplexityEstimator = ({ args, field, childComplexity }) => {
-  const size = [args.first, args.limit].find((v) => typeof v === "number");
-  if (size !== undefined) return 1 + size * Math.max(childComplexity, 1);
-  // `args` already hold the default of an omitted argument, but not of an explicit null (which
-  // the resolvers read as the default too): count that as the default page size.
-  const defaulted = field.args.find((a) => a.name === "first" || a.name === "limit")?.defaultValue;
-  return typeof defaulted === "number" ? 1 + defaulted * Math.max(childComplexity, 1) : undefined;
+const costEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+  checkBounds(field, args);
+  // A scalar is read with its row, except at the root, where every field is a trip of its own.
+  if (isLeafType(getNamedType(field.type))) return ROOT_TYPES.has(type.name) ? 1 : 0;
+  const list = isListType(getNullableType(field.type));
+  const item = list ? 1 + childComplexity : childComplexity;
+  const size = pageSize(field, args);
+  if (size !== undefined) return 1 + size * item;
+  if (list && field.args.some((a) => a.name === "symbols")) {
+    return 1 + (Array.isArray(args.symbols) ? args.symbols.length : UNPAGED_LIST_ITEMS) * item;
+  }
+  return 1 + childComplexity;
 };
+
+const ROOT_TYPES = new Set(["Query", "Mutation", "Subscription"]);
+
+function pageSize(field: GraphQLField<unknown, unknown>, args: Record<string, unknown>): number | undefined {
+  const page = field.args.find((a) => a.name === "first" || a.name === "limit");
+  if (!page) return undefined;
+  const value = args[page.name];
+  // `args` hold the default of an omitted argument, but not of an explicit null (which the
+  // resolvers read as the default too): count that as the default page size.
+  return typeof value === "number" ? value : typeof page.defaultValue === "number" ? page.defaultValue : undefined;
+}
+
+function checkBounds(field: GraphQLField<unknown, unknown>, args: Record<string, unknown>): void {
+  for (const arg of field.args) {
+    const bounds = arg.extensions?.bounds as Bounds | undefined;
+    const value = args[arg.name];
+    if (bounds && typeof value === "number" && (value < bounds.min || value > bounds.max)) {
+      throw badUserInput(boundsMessage(arg.name, bounds, value));
+    }
+  }
+}
 
 export function complexityPlugin(schema: GraphQLSchema, limits: QueryLimits): ApolloServerPlugin {
   return {
@@ -54,10 +144,10 @@ export function complexityPlugin(schema: GraphQLSchema, limits: QueryLimits): Ap
               query: document,
               variables: request.variables ?? {},
               operationName: request.operationName ?? undefined,
-              estimators: [pageSizeEstimator, simpleEstimator({ defaultComplexity: 1 })],
+              estimators: [costEstimator],
             });
           } catch (error) {
-            // Estimating coerces the variables first; a bad value is the client's, as in execution.
+            // Estimating coerces the variables and checks page sizes first; a bad value is the client's.
             throw new GraphQLError((error as Error).message, {
               extensions: { code: "BAD_USER_INPUT", http: { status: 400 } },
             });

@@ -10,7 +10,7 @@ import { isDatabaseUnavailable } from "../db/availability";
 import type { Logger } from "../logger";
 import type { GraphQLContext } from "./context";
 import { subscriptionsOverHttpRefused } from "./http-operations";
-import { complexityPlugin, depthRule, type QueryLimits } from "./limits";
+import { aliasesRule, complexityPlugin, depthRule, type QueryLimits, rootFieldsRule } from "./limits";
 import { OutageAnswers } from "./outage";
 import { STARTER_DOCUMENT } from "./starter-document";
 
@@ -53,7 +53,7 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
     includeStacktraceInErrorResponses: development,
     // The service owns its shutdown order (HTTP, then ingestion, then the database).
     stopOnTerminationSignals: false,
-    validationRules: [depthRule(options.limits)],
+    validationRules: [depthRule(options.limits), aliasesRule(), rootFieldsRule()],
     // Without introspection, a client learns no field names from "Did you mean …" either.
     hideSchemaDetailsFromClientErrors: !options.introspection,
     formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {

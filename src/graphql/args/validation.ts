@@ -1,19 +1,29 @@
 import { IsInt, Max, Min, type ValidationArguments, validate } from "class-validator";
+import { Extensions } from "type-graphql";
 import { badUserInput, quoted } from "../errors";
+
+export interface Bounds {
+  min: number;
+  max: number;
+}
+
+export const boundsMessage = (name: string, { min, max }: Bounds, value: unknown): string =>
+  `${name} must be a whole number from ${min} to ${max}; got ${value}`;
 
 /**
  * A whole number from `min` to `max`: the bounds of a page size or a wait, declared once on the
- * argument. Every message says what to send instead.
+ * argument. class-validator holds them when the resolver runs; the schema carries them (as the
+ * argument's `bounds` extension) for the cost limit, which checks them before anything runs.
  */
 export function Bounded(min: number, max: number): PropertyDecorator {
   const options = {
-    message: ({ property, value }: ValidationArguments) =>
-      `${property} must be a whole number from ${min} to ${max}; got ${value}`,
+    message: ({ property, value }: ValidationArguments) => boundsMessage(property, { min, max }, value),
   };
   return (target, property) => {
     IsInt(options)(target, property);
     Min(min, options)(target, property);
     Max(max, options)(target, property);
+    Extensions({ bounds: { min, max } satisfies Bounds })(target, property);
   };
 }
 
