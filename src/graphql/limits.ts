@@ -2,8 +2,8 @@ import type { ApolloServerPlugin } from "@apollo/server";
 import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
 import {
-  type GraphQLField,
   GraphQLError,
+  type GraphQLField,
   type GraphQLSchema,
   getNamedType,
   getNullableType,
