@@ -5,4 +5,4 @@ import { createLogger } from "./src/logger";
 
 /** The TypeORM CLI's DataSource, built from the service's own configuration (see package.json). */
 const config = loadConfig();
-export const dataSource = prepareDatabase(config, createLogger(config)).then((db) => db.dataSource);
+export const dataSource = prepareDatabase(config, createLogger(config)).then((db) => db.writer);

@@ -41,13 +41,17 @@ export interface ExternalDatabase {
   database: string;
   ssl: { mode: DbSslMode; caPath: string | undefined };
   poolMax: number;
+  statementTimeoutMs: number;
 }
 
 export interface EmbeddedDatabase {
   kind: "embedded";
   /** One cluster per data source, so mock and real prices never share a database. */
   clusterDir: string;
+  /** Connections the API's reads may use; ingestion and LISTEN have a few of their own. */
   poolMax: number;
+  /** Longest an API statement may run; 0: no limit. */
+  statementTimeoutMs: number;
 }
 
 export interface Config {
@@ -171,6 +175,7 @@ const envSchema = z.object({
       .optional(),
   ),
   DB_POOL_MAX: integer(1, 1000, "must be a whole number from 1 to 1000"),
+  DB_STATEMENT_TIMEOUT_MS: integer(0, 600_000, "must be a whole number of milliseconds from 0 to 600000 (0: no limit)"),
   DATA_DIR: optionalText,
   CMC_API_KEY: optionalText,
   CMC_BASE_URL: z.preprocess(
@@ -324,6 +329,7 @@ function resolveDatabase(
   source: DataSourceName,
 ): ExternalDatabase | EmbeddedDatabase {
   const poolMax = e.DB_POOL_MAX ?? 10;
+  const statementTimeoutMs = e.DB_STATEMENT_TIMEOUT_MS ?? 10_000;
   const ssl = { mode: e.DB_SSL, caPath: e.DB_SSL_CA };
   if (e.DATABASE_URL) {
     if (e.DB_HOST) throw new ConfigError("invalid configuration: set DATABASE_URL or DB_HOST, not both");
@@ -343,6 +349,7 @@ function resolveDatabase(
       database,
       ssl,
       poolMax,
+      statementTimeoutMs,
     };
   }
   const parts = { DB_HOST: e.DB_HOST, DB_USER: e.DB_USER, DB_NAME: e.DB_NAME };
@@ -365,6 +372,7 @@ function resolveDatabase(
       database: e.DB_NAME as string,
       ssl,
       poolMax,
+      statementTimeoutMs,
     };
   }
   if (e.DB_SSL !== "off") {
@@ -372,5 +380,5 @@ function resolveDatabase(
       "invalid configuration: DB_SSL applies to an external database; set DATABASE_URL or DB_HOST too",
     );
   }
-  return { kind: "embedded", clusterDir: path.join(dataDir, `postgres-${source}`), poolMax };
+  return { kind: "embedded", clusterDir: path.join(dataDir, `postgres-${source}`), poolMax, statementTimeoutMs };
 }

@@ -17,12 +17,12 @@ async function main(): Promise<number> {
   const logger = createLogger(config);
   const database = await openMigratedDatabase(config, logger);
   try {
-    const ingestion = new Ingestion({ config, dataSource: database.dataSource, logger });
+    const ingestion = new Ingestion({ config, dataSource: database.writer, logger });
     await ingestion.prepare();
     const { run } = await ingestion.runNow();
     return run.status === "SUCCEEDED" || run.status === "PARTIAL" ? 0 : 1;
   } finally {
-    await database.dataSource.destroy();
+    await database.close();
   }
 }
 

@@ -10,7 +10,8 @@ import type { Ingestion } from "./ingestion/ingestion";
 
 export interface MetricsDeps {
   ingestion: Ingestion;
-  dataSource: DataSource;
+  /** The API's pool and the writer's (ingestion, LISTEN). */
+  pools: Record<"api" | "writer", DataSource>;
   feed: FeedListener;
 }
 
@@ -44,7 +45,7 @@ export class Metrics {
       registers,
     });
     this.#ingestion(deps.ingestion);
-    this.#database(deps.dataSource);
+    this.#database(deps.pools);
     new Gauge({
       name: "quotegraph_long_poll_waiters",
       help: "quoteUpdates long polls and quoteAdded subscriptions waiting for new quotes right now.",
@@ -156,18 +157,19 @@ export class Metrics {
     });
   }
 
-  #database(dataSource: DataSource): void {
-    const pool = () => (dataSource.driver as PostgresDriver).master as Pool | undefined;
+  #database(pools: Record<"api" | "writer", DataSource>): void {
     new Gauge({
       name: "quotegraph_db_pool_connections",
-      help: "Database pool connections by state: total, idle, and callers waiting for one.",
-      labelNames: ["state"] as const,
+      help: "Database pool connections by pool (api, writer) and state: total, idle, and callers waiting for one.",
+      labelNames: ["pool", "state"] as const,
       registers: [this.registry],
       collect() {
-        const p = pool();
-        this.set({ state: "total" }, p?.totalCount ?? 0);
-        this.set({ state: "idle" }, p?.idleCount ?? 0);
-        this.set({ state: "waiting" }, p?.waitingCount ?? 0);
+        for (const [name, dataSource] of Object.entries(pools)) {
+          const p = (dataSource.driver as PostgresDriver).master as Pool | undefined;
+          this.set({ pool: name, state: "total" }, p?.totalCount ?? 0);
+          this.set({ pool: name, state: "idle" }, p?.idleCount ?? 0);
+          this.set({ pool: name, state: "waiting" }, p?.waitingCount ?? 0);
+        }
       },
     });
   }

@@ -36,10 +36,10 @@ export async function openMigratedDatabase(config: Config, logger: Logger): Prom
   const database = await openDatabase(config, logger);
   try {
     logger.info({ database: database.description }, "database connected");
-    const applied = await migrateExclusively(database.dataSource);
+    const applied = await migrateExclusively(database.writer);
     if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, "applied database migrations");
   } catch (error) {
-    await database.dataSource.destroy();
+    await database.close();
     throw error;
   }
   return database;
@@ -48,10 +48,10 @@ export async function openMigratedDatabase(config: Config, logger: Logger): Prom
 /** config → database → migrations → ingestion schedule → HTTP; stop() undoes it in reverse order. */
 export async function startService(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<Service> {
   const database = await openMigratedDatabase(config, logger);
-  const ingestion = new Ingestion({ config, dataSource: database.dataSource, logger, runner: options.runner });
-  const feed = new FeedListener(database.dataSource, logger);
+  const ingestion = new Ingestion({ config, dataSource: database.writer, logger, runner: options.runner });
+  const feed = new FeedListener(database.writer, logger);
   // Subscribed before the schedule starts, so the start-up run is counted too.
-  const metrics = new Metrics({ ingestion, dataSource: database.dataSource, feed });
+  const metrics = new Metrics({ ingestion, pools: { api: database.dataSource, writer: database.writer }, feed });
   let http: HttpService | undefined;
   try {
     if (options.schedule ?? true) await ingestion.start();
@@ -74,7 +74,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
   } catch (error) {
     await feed.stop();
     await ingestion.stop();
-    await database.dataSource.destroy();
+    await database.close();
     throw error;
   }
   const address = http.server.address() as AddressInfo;
@@ -101,7 +101,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
         await phase("http", () => httpService.stop());
         // A run in progress finishes (its quotes are written in one transaction) before the pool closes.
         await phase("ingestion", () => ingestion.stop());
-        await phase("database", () => database.dataSource.destroy());
+        await phase("database", () => database.close());
       })();
       return stopping;
     },

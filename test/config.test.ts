@@ -25,7 +25,12 @@ describe("loadConfig", () => {
       logLevel: "info",
       http: { host: "0.0.0.0", port: 4000, corsOrigins: [] },
       graphql: { introspection: true, maxDepth: 10, maxComplexity: 20_000 },
-      database: { kind: "embedded", clusterDir: path.resolve("data/postgres-coinmarketcap-sandbox"), poolMax: 10 },
+      database: {
+        kind: "embedded",
+        clusterDir: path.resolve("data/postgres-coinmarketcap-sandbox"),
+        poolMax: 10,
+        statementTimeoutMs: 10_000,
+      },
       dataDir: path.resolve("data"),
       cmc: {
         source: "coinmarketcap-sandbox",
@@ -261,6 +266,13 @@ describe("loadConfig: limits, pool size and shutdown timeout", () => {
       bad: ["0", "1001", "-1", "2.5", "many"],
     },
     {
+      variable: "DB_STATEMENT_TIMEOUT_MS",
+      read: (c) => c.database.statementTimeoutMs,
+      valid: [0, 2500, 600_000],
+      rule: "must be a whole number of milliseconds from 0 to 600000 (0: no limit)",
+      bad: ["-1", "600001", "1.5", "soon"],
+    },
+    {
       variable: "SHUTDOWN_TIMEOUT_MS",
       read: (c) => c.shutdownTimeoutMs,
       valid: [1000, 30_000, 600_000],
@@ -353,6 +365,7 @@ describe("loadConfig: other values", () => {
       database: "price db",
       ssl: { mode: "off", caPath: undefined },
       poolMax: 10,
+      statementTimeoutMs: 10_000,
     });
     expect(config.database.kind === "external" && config.database.password?.reveal()).toBe("p@ss");
     expect(loadConfig({ DATABASE_URL: "postgres://app@db.internal/prices" }).database).toEqual({
@@ -364,6 +377,7 @@ describe("loadConfig: other values", () => {
       database: "prices",
       ssl: { mode: "off", caPath: undefined },
       poolMax: 10,
+      statementTimeoutMs: 10_000,
     });
   });
 
@@ -378,6 +392,7 @@ describe("loadConfig: other values", () => {
       database: "prices",
       ssl: { mode: "off", caPath: undefined },
       poolMax: 10,
+      statementTimeoutMs: 10_000,
     });
     const withPassword = loadConfig({ ...parts, DB_PASS: "pw" }).database;
     expect(withPassword.kind === "external" && withPassword.password?.reveal()).toBe("pw");

@@ -49,7 +49,7 @@ describe("DB_SSL against a TLS-only PostgreSQL with a self-made CA", () => {
       expect(rows).toHaveLength(1);
       return rows[0] as { ssl: boolean; version: string | null };
     } finally {
-      await database.dataSource.destroy();
+      await database.close();
     }
   }
 
@@ -63,7 +63,7 @@ describe("DB_SSL against a TLS-only PostgreSQL with a self-made CA", () => {
       thrown.push(error as Error);
       return error as Error;
     }
-    await database.dataSource.destroy();
+    await database.close();
     throw new Error("connected, but the connection should have been refused");
   }
 

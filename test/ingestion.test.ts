@@ -236,7 +236,11 @@ describe("ingestion against the CMC simulator", () => {
         },
       },
     );
-    const metrics = new Metrics({ ingestion, dataSource: db.ds, feed: new FeedListener(db.ds, quietLogger) });
+    const metrics = new Metrics({
+      ingestion,
+      pools: { api: db.ds, writer: db.ds },
+      feed: new FeedListener(db.ds, quietLogger),
+    });
     await ingestion.prepare();
     const { run } = await ingestion.runNow();
     expect(run.status).toBe("RUNNING");

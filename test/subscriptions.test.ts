@@ -2,7 +2,7 @@ import { createClient, type Client as WsClient } from "graphql-ws";
 import { DataSource } from "typeorm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { openDatabase } from "../src/db/data-source";
+import { type Database, openDatabase } from "../src/db/data-source";
 import { insertQuotes } from "../src/db/store/quotes";
 import { useApi } from "./support/api";
 import { quietLogger, testConfig } from "./support/database";
@@ -49,6 +49,7 @@ function subscribe(client: WsClient, query: string, variables: Record<string, un
 describe("quoteAdded over WebSocket (graphql-transport-ws)", () => {
   const api = useApi({ env: { CONVERT: "USD,EUR" } });
   let writer: DataSource;
+  let opened: Database | undefined;
   let client: WsClient;
   let minute = 0;
   let ids: Map<string, number>;
@@ -69,7 +70,8 @@ describe("quoteAdded over WebSocket (graphql-transport-ws)", () => {
   }
 
   beforeAll(async () => {
-    writer = (await openDatabase(testConfig(api.db), quietLogger)).dataSource;
+    opened = await openDatabase(testConfig(api.db), quietLogger);
+    writer = opened.writer;
     const rows: { id: number; symbol: string }[] = await writer.query(`
       INSERT INTO asset (cmc_id, symbol, name, slug, rank, tracked) VALUES
         (1, 'BTC', 'Bitcoin', 'bitcoin', 1, true), (1027, 'ETH', 'Ethereum', 'ethereum', 2, true) RETURNING id, symbol`);
@@ -82,7 +84,7 @@ describe("quoteAdded over WebSocket (graphql-transport-ws)", () => {
   });
   afterAll(async () => {
     await client?.dispose();
-    await writer?.destroy();
+    await opened?.close();
   });
 
   it("pushes every stored quote once, in commit order, honouring symbol and convert filters", async () => {

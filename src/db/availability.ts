@@ -36,3 +36,12 @@ const PG_MESSAGES = [
   /^Client has encountered a connection error and is not queryable/,
   /^Client was closed and is not queryable/,
 ];
+
+/** Whether a statement was cancelled for running longer than the pool's statement_timeout. */
+export function isStatementTimeout(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    if ((e as { code?: unknown }).code === "57014" && /statement timeout/.test(e.message)) return true;
+    e = (e as { driverError?: unknown }).driverError ?? e.cause;
+  }
+  return false;
+}

@@ -19,8 +19,18 @@ interface Target {
   password: string | undefined;
   database: string;
   ssl: false | ConnectionOptions;
-  poolMax: number;
 }
+
+/** How one pool connects: its size, its name in pg_stat_activity, and a bound on each statement. */
+interface PoolSettings {
+  max: number;
+  applicationName: string;
+  /** 0: statements run as long as they take. */
+  statementTimeoutMs: number;
+}
+
+/** Ingestion's writes, the claims, the LISTEN connection and migrations: a pool API load cannot exhaust. */
+const WRITER_POOL: PoolSettings = { max: 3, applicationName: "quotegraph-writer", statementTimeoutMs: 0 };
 
 function sslOptions(ssl: ExternalDatabase["ssl"]): false | ConnectionOptions {
   switch (ssl.mode) {
@@ -42,7 +52,7 @@ function readCa(caPath: string): string {
   }
 }
 
-function options(target: Target, logger: Logger): DataSourceOptions {
+function options(target: Target, pool: PoolSettings, logger: Logger): DataSourceOptions {
   return {
     type: "postgres",
     host: target.host,
@@ -59,18 +69,19 @@ function options(target: Target, logger: Logger): DataSourceOptions {
     logger: new QueryLogger(logger),
     maxQueryExecutionTime: SLOW_QUERY_MS,
     extra: {
-      max: target.poolMax,
-      application_name: "quotegraph",
+      max: pool.max,
+      application_name: pool.applicationName,
       connectionTimeoutMillis: 10_000,
+      ...(pool.statementTimeoutMs > 0 ? { statement_timeout: pool.statementTimeoutMs } : {}),
     },
   };
 }
 
-/** A DataSource that also stops what it started (the embedded cluster) when destroyed. */
+/** A DataSource that also stops what it started (the embedded cluster) when destroyed, connected or not. */
 class OwnedDataSource extends DataSource {
   constructor(
     opts: DataSourceOptions,
-    private readonly release: () => Promise<void>,
+    private readonly release: () => Promise<void> = async () => undefined,
   ) {
     super(opts);
   }
@@ -84,42 +95,67 @@ class OwnedDataSource extends DataSource {
   }
 }
 
-export interface Database {
+export interface PreparedDatabase {
+  /** The API's reads: DB_POOL_MAX connections, each statement bounded by DB_STATEMENT_TIMEOUT_MS. */
   dataSource: DataSource;
+  /**
+   * Ingestion, claims, LISTEN and migrations, on a few connections of their own (no statement
+   * bound: a migration may take long). Destroying it also stops an embedded cluster, so it goes last.
+   */
+  writer: DataSource;
   /** Where the data lives, fit for a log line: never a password. */
   description: string;
 }
 
+export interface Database extends PreparedDatabase {
+  /** Closes both pools, then stops the embedded cluster if one was started. */
+  close(): Promise<void>;
+}
+
 /**
- * Builds the DataSource for the configured PostgreSQL, starting the embedded one when none is
- * configured; not yet connected (the TypeORM CLI connects it itself).
+ * Builds the DataSources for the configured PostgreSQL, starting the embedded one when none is
+ * configured; not yet connected (the TypeORM CLI connects the writer itself).
  */
-export async function prepareDatabase(config: Pick<Config, "database">, logger: Logger): Promise<Database> {
+export async function prepareDatabase(config: Pick<Config, "database">, logger: Logger): Promise<PreparedDatabase> {
   const db = config.database;
+  const api: PoolSettings = {
+    max: db.poolMax,
+    applicationName: "quotegraph",
+    statementTimeoutMs: db.statementTimeoutMs,
+  };
   if (db.kind === "embedded") {
     const cluster = await startEmbeddedPostgres(db.clusterDir, logger);
+    const target = { ...cluster, ssl: false as const };
     return {
-      dataSource: new OwnedDataSource(options({ ...cluster, ssl: false, poolMax: db.poolMax }, logger), cluster.stop),
+      dataSource: new OwnedDataSource(options(target, api, logger)),
+      writer: new OwnedDataSource(options(target, WRITER_POOL, logger), cluster.stop),
       description: `embedded PostgreSQL in ${cluster.dataDir} (127.0.0.1:${cluster.port})`,
     };
   }
+  const target = { ...db, password: db.password?.reveal(), ssl: sslOptions(db.ssl) };
   return {
-    dataSource: new OwnedDataSource(
-      options({ ...db, password: db.password?.reveal(), ssl: sslOptions(db.ssl) }, logger),
-      async () => undefined,
-    ),
+    dataSource: new OwnedDataSource(options(target, api, logger)),
+    writer: new OwnedDataSource(options(target, WRITER_POOL, logger)),
     description: `PostgreSQL at ${db.host}:${db.port}/${db.database} as ${db.user} (TLS ${db.ssl.mode})`,
   };
 }
 
 /** Connects to the configured PostgreSQL; on failure, stops whatever was started for it. */
 export async function openDatabase(config: Pick<Config, "database">, logger: Logger): Promise<Database> {
-  const database = await prepareDatabase(config, logger);
+  const prepared = await prepareDatabase(config, logger);
+  const close = async () => {
+    try {
+      await prepared.dataSource.destroy();
+    } finally {
+      await prepared.writer.destroy();
+    }
+  };
   try {
-    await database.dataSource.initialize();
+    await prepared.writer.initialize();
+    await prepared.dataSource.initialize();
   } catch (error) {
-    await database.dataSource.destroy();
-    throw new Error(`cannot connect to ${database.description}: ${(error as Error).message}`);
+    await close();
+    throw new Error(`cannot connect to ${prepared.description}: ${(error as Error).message}`);
   }
-  return database;
+  return { ...prepared, close };
 }

@@ -8,7 +8,7 @@ import { primeAssets } from "./loaders";
  * They also prime the request's `assetById` loader, so `asset` fields under them cost nothing.
  */
 export async function requireAssets(ctx: GraphQLContext, symbols: readonly string[]): Promise<AssetRow[]> {
-  const found = await assetsBySymbols(ctx.dataSource, symbols);
+  const found = await assetsBySymbols(ctx.db, symbols);
   const unknown = symbols.filter((s) => !found.has(symbolKey(s)));
   if (unknown.length > 0) {
     throw badUserInput(

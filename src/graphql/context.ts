@@ -2,6 +2,7 @@ import type { DataSource } from "typeorm";
 import type { AssetRow } from "../db/store/assets";
 import type { FeedListener } from "../db/store/feed-listener";
 import type { RunRow } from "../db/store/runs";
+import { limited, type Sql } from "../db/store/sql";
 import { createLoaders, type Loaders } from "./loaders";
 import type { IngestionState } from "./types/ingestion-state.type";
 
@@ -20,7 +21,8 @@ export interface IngestionControl {
 }
 
 export interface GraphQLContext {
-  dataSource: DataSource;
+  /** The API's pool, shared by the statements of this request at most REQUEST_STATEMENTS at a time. */
+  db: Sql;
   /** Configured quote currencies; the first is the default. */
   converts: string[];
   ingestion: IngestionControl;
@@ -42,19 +44,26 @@ export interface ContextDeps {
   feed: FeedListener;
 }
 
-/** A fresh context per request, so DataLoader caches never outlive one request. */
+/**
+ * Statements one request may run at once. Aliases, root fields and nested lists of one request
+ * share these, so a single request cannot take the whole pool from everyone else.
+ */
+export const REQUEST_STATEMENTS = 2;
+
+/** A fresh context per request, so DataLoader caches and the statement limit never outlive one request. */
 export function createContext(
   deps: ContextDeps,
   caller: GraphQLContext["caller"],
   signal: AbortSignal,
 ): GraphQLContext {
+  const db = limited(deps.dataSource, REQUEST_STATEMENTS);
   return {
     feed: deps.feed,
     signal,
-    dataSource: deps.dataSource,
+    db,
     converts: deps.converts,
     ingestion: deps.ingestion,
-    loaders: createLoaders(deps.dataSource),
+    loaders: createLoaders(db),
     caller,
     adminConfigured: deps.adminToken !== undefined,
   };

@@ -1,7 +1,7 @@
 import DataLoader from "dataloader";
-import type { DataSource } from "typeorm";
 import { type AssetRow, assetsByIds } from "../db/store/assets";
 import { latestQuotes, type QuotePair, type QuoteRow } from "../db/store/quotes";
+import type { Sql } from "../db/store/sql";
 
 /** Per request: every `asset` and `latestQuote` field of one request costs one statement each. */
 export interface Loaders {
@@ -11,7 +11,7 @@ export interface Loaders {
 
 const pairKey = (pair: QuotePair) => `${pair.assetId}:${pair.convert}`;
 
-export function createLoaders(db: DataSource): Loaders {
+export function createLoaders(db: Sql): Loaders {
   return {
     assetById: new DataLoader(async (ids) => {
       const byId = new Map((await assetsByIds(db, ids)).map((row) => [row.id, row]));

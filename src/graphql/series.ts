@@ -19,7 +19,7 @@ export async function historyConnection(
 ): Promise<PriceQuoteConnection> {
   const convert = checkConvert(args.convert, ctx.converts);
   const afterPosition = args.after ? historyCursor.decode(args.after, args.order) : null;
-  const entries = await historyPage(ctx.dataSource, {
+  const entries = await historyPage(ctx.db, {
     assetId,
     convert,
     from: args.from ?? null,
@@ -38,7 +38,7 @@ export async function historyConnection(
 
 /** Candles of an asset, ascending by start; shared by Query.candles and Asset.candles. */
 export async function candleSeries(ctx: GraphQLContext, assetId: number, args: CandlesArgs): Promise<Candle[]> {
-  const rows = await candles(ctx.dataSource, {
+  const rows = await candles(ctx.db, {
     assetId,
     convert: checkConvert(args.convert, ctx.converts),
     width: BUCKET_WIDTH[args.interval],

@@ -6,7 +6,7 @@ import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/dis
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import type { GraphQLFormattedError, GraphQLSchema } from "graphql";
-import { isDatabaseUnavailable } from "../db/availability";
+import { isDatabaseUnavailable, isStatementTimeout } from "../db/availability";
 import type { Logger } from "../logger";
 import type { GraphQLContext } from "./context";
 import { subscriptionsOverHttpRefused } from "./http-operations";
@@ -60,7 +60,8 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
       const code = formatted.extensions?.code;
       if (typeof code === "string" && CLIENT_CODES.has(code)) return formatted;
       const original = unwrapResolverError(error);
-      if (isDatabaseUnavailable(original)) return outage.answer(original, formatted.path);
+      if (isDatabaseUnavailable(original)) return outage.answer("unavailable", original, formatted.path);
+      if (isStatementTimeout(original)) return outage.answer("timeout", original, formatted.path);
       // A failed statement's error carries its SQL and the client's parameters: those only at debug.
       logger.error({ err: withoutStatement(original), path: formatted.path }, "GraphQL request failed");
       logger.debug({ err: original, path: formatted.path }, "GraphQL request failed, with its statement");

@@ -50,7 +50,10 @@ export function testConfig(db: TestDatabase, env: Record<string, string> = {}): 
 }
 
 export interface DatabaseOptions {
-  /** Also open a DataSource on it, as `ds`: on the migrated schema, or on the database as created. */
+  /**
+   * Also open a DataSource on it, as `ds` (the writer's pool: no statement bound, as a test seeding
+   * data needs): on the migrated schema, or on the database as created.
+   */
   dataSource?: "migrated" | "empty";
 }
 
@@ -70,12 +73,12 @@ export function useDatabase(options: DatabaseOptions = {}): TestDatabase & { ds?
     db = await createTestDatabase();
     if (options.dataSource) {
       database = await openDatabase(testConfig(db), quietLogger);
-      if (options.dataSource === "migrated") await database.dataSource.runMigrations({ transaction: "each" });
+      if (options.dataSource === "migrated") await database.writer.runMigrations({ transaction: "each" });
     }
-    fill({ ...db, ds: database?.dataSource });
+    fill({ ...db, ds: database?.writer });
   });
   afterAll(async () => {
-    await database?.dataSource.destroy();
+    await database?.close();
     await db?.drop();
   });
   return handle;

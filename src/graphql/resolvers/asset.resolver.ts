@@ -15,7 +15,7 @@ import { PriceQuote } from "../types/price-quote.type";
 export class AssetResolver {
   @Query(() => AssetConnection, { description: "Known assets, in a stable order, a page at a time." })
   async assets(@Args() args: AssetsArgs, @Ctx() ctx: GraphQLContext): Promise<AssetConnection> {
-    const rows = await assetPage(ctx.dataSource, {
+    const rows = await assetPage(ctx.db, {
       tracked: args.tracked ?? null,
       symbols: args.symbols ?? null,
       afterId: args.after ? assetCursor.decode(args.after) : null,
@@ -32,8 +32,8 @@ export class AssetResolver {
     }
     const row =
       cmcId !== undefined && cmcId !== null
-        ? await assetByCmcId(ctx.dataSource, cmcId)
-        : (await assetsBySymbols(ctx.dataSource, [symbol as string])).values().next().value;
+        ? await assetByCmcId(ctx.db, cmcId)
+        : (await assetsBySymbols(ctx.db, [symbol as string])).values().next().value;
     return row ? Asset.from(row) : null;
   }
 

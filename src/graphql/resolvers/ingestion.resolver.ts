@@ -10,8 +10,8 @@ export class IngestionResolver {
   @Query(() => IngestionState, { description: "The ingestion schedule, its credit budget and its last runs." })
   async ingestion(@Ctx() ctx: GraphQLContext): Promise<IngestionState> {
     const [[lastRun], lastSuccessAt] = await Promise.all([
-      recentRuns(ctx.dataSource, { limit: 1, status: null }),
-      lastSucceededAt(ctx.dataSource),
+      recentRuns(ctx.db, { limit: 1, status: null }),
+      lastSucceededAt(ctx.db),
     ]);
     return { ...ctx.ingestion.state(), lastRun: lastRun ? IngestionRun.from(lastRun) : null, lastSuccessAt };
   }
@@ -21,7 +21,7 @@ export class IngestionResolver {
     @Args() { first, status }: IngestionRunsArgs,
     @Ctx() ctx: GraphQLContext,
   ): Promise<IngestionRun[]> {
-    const rows = await recentRuns(ctx.dataSource, { limit: first, status: status ?? null });
+    const rows = await recentRuns(ctx.db, { limit: first, status: status ?? null });
     return rows.map(IngestionRun.from);
   }
 

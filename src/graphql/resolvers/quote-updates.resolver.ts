@@ -32,14 +32,14 @@ export class QuoteUpdatesResolver {
     const filter = await filterOf(ctx, args);
     let page: FeedPage;
     if (!position) {
-      const assetIds = filter.assetIds ?? (await trackedAssets(ctx.dataSource)).map((a) => a.id);
-      page = await readLatestFinal(ctx.dataSource, assetIds, filter.converts);
+      const assetIds = filter.assetIds ?? (await trackedAssets(ctx.db)).map((a) => a.id);
+      page = await readLatestFinal(ctx.db, assetIds, filter.converts);
     } else {
       const deadline = Date.now() + args.waitSeconds * 1000;
-      page = await readUpdates(ctx.dataSource, position, filter, args.limit);
+      page = await readUpdates(ctx.db, position, filter, args.limit);
       while (page.quotes.length === 0 && Date.now() < deadline && !ctx.signal.aborted && !ctx.feed.stopped) {
         await ctx.feed.wait(Math.min(RECHECK_MS, deadline - Date.now()), ctx.signal);
-        page = await readUpdates(ctx.dataSource, page.position, filter, args.limit);
+        page = await readUpdates(ctx.db, page.position, filter, args.limit);
       }
     }
     return {
@@ -66,14 +66,14 @@ async function quoteStream(ctx: GraphQLContext, args: QuoteFilterArgs): Promise<
   const filter = await filterOf(ctx, args);
   const stopped = new AbortController();
   const signal = AbortSignal.any([stopped.signal, ctx.signal]);
-  let position = await readFrontier(ctx.dataSource);
+  let position = await readFrontier(ctx.db);
   let pending: QuoteRow[] = [];
   const release = ctx.feed.subscribed();
 
   const iterator: AsyncIterableIterator<PriceQuote> = {
     async next() {
       while (pending.length === 0 && !signal.aborted && !ctx.feed.stopped) {
-        const page = await readUpdates(ctx.dataSource, position, filter, SUBSCRIPTION_PAGE);
+        const page = await readUpdates(ctx.db, position, filter, SUBSCRIPTION_PAGE);
         position = page.position;
         pending = page.quotes;
         if (pending.length === 0) await ctx.feed.wait(RECHECK_MS, signal);

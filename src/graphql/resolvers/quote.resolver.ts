@@ -25,7 +25,7 @@ export class QuoteResolver {
     cacheUntilNextTick(ctx, info);
     let assets = symbols ? await requireAssets(ctx, symbols) : undefined;
     if (!assets) {
-      assets = await trackedAssets(ctx.dataSource);
+      assets = await trackedAssets(ctx.db);
       primeAssets(ctx.loaders, assets);
     }
     const rows = await ctx.loaders.latestQuote.loadMany(assets.map((a) => ({ assetId: a.id, convert: code })));
