@@ -102,7 +102,7 @@ describe("admin mutations", () => {
     expect(metrics).toMatch(
       /quotegraph_cmc_request_duration_seconds_count\{endpoint="\/v2\/cryptocurrency\/quotes\/latest",outcome="ok",http_status="200",error_code="none"\} 1/,
     );
-    expect(metrics).toMatch(/quotegraph_db_pool_connections\{state="total"\} [1-9]/);
+    expect(metrics).toMatch(/quotegraph_db_pool_connections\{pool="writer",state="total"\} [1-9]/);
     expect(metrics).toContain("quotegraph_long_poll_waiters 0");
     expect(metrics).toContain("quotegraph_subscriptions 0");
   });
