@@ -93,6 +93,52 @@ describe("parseQuotesLatest", () => {
     expect(result.skipped[0].reason).toMatch(/^invalid quote\.USD: price: not a number/);
   });
 
+  it.each([
+    [{ price: -162.7 }, "invalid quote.USD: price: must be above 0"],
+    [{ price: 0 }, "invalid quote.USD: price: must be above 0"],
+    [{ price: "-0.00000001" }, "invalid quote.USD: price: must be above 0"],
+    [{ price: 2, market_cap: -12345.5 }, "invalid quote.USD: market_cap: must not be negative"],
+    [{ price: 2, volume_24h: -1 }, "invalid quote.USD: volume_24h: must not be negative"],
+    [{ price: 2, percent_change_1h: "Infinity" }, `invalid quote.USD: percent_change_1h: not a number: "Infinity"`],
+    [{ price: 2, last_updated: "2008-12-31T23:59:00.000Z" }, "last_updated 2008-12-31T23:59:00.000Z is before 2009"],
+    [
+      { price: 2, last_updated: "2026-02-19T21:03:00.000Z" },
+      "last_updated 2026-02-19T21:03:00.000Z is after the response's time 2026-02-19T20:02:03.489Z",
+    ],
+  ])("skips a quote no market can have (%o), saying why", (quote, reason) => {
+    const result = quotes(tiny({ USD: cmcQuote(quote) }), [7]);
+    expect(result).toEqual({ quotes: [], skipped: [{ cmcId: 7, convert: "USD", reason }] });
+  });
+
+  it("keeps zero volume and market cap, negative changes, and a time up to an hour past the response's", () => {
+    const quote = {
+      price: "0.00000001",
+      volume_24h: 0,
+      market_cap: 0,
+      percent_change_24h: -99.5,
+      last_updated: "2026-02-19T21:02:00.000Z",
+    };
+    expect(quotes(tiny({ USD: cmcQuote(quote) }), [7]).quotes).toEqual([
+      parsedQuote({
+        cmcId: 7,
+        symbol: "TINY",
+        price: "0.00000001",
+        volume24h: "0",
+        marketCap: "0",
+        percentChange24h: "-99.5",
+        lastUpdated: new Date("2026-02-19T21:02:00.000Z"),
+      }),
+    ]);
+  });
+
+  it("skips a coin whose circulating supply is negative, in every currency", () => {
+    const result = quotes(tiny({ USD: cmcQuote({ price: 2 }) }, { circulating_supply: -5 }), [7]);
+    expect(result).toEqual({
+      quotes: [],
+      skipped: [{ cmcId: 7, reason: "invalid coin entry: circulating_supply: must not be negative" }],
+    });
+  });
+
   it("accepts tags as strings, booleans for the 0/1 flags and missing optional fields", () => {
     const text = tiny(
       { USD: cmcQuote({ price: 1.5 }) },

@@ -90,6 +90,12 @@ const decimal = z.union([z.number(), z.string()], { message: "expected a number"
   return text;
 });
 
+/** Amounts CMC cannot mean below zero: volume, market cap, supply. */
+const amount = decimal.refine((text) => !text.startsWith("-"), { message: "must not be negative" });
+
+/** A price is above zero: a free or negative coin is a broken entry, not a price to chart. */
+const price = decimal.refine((text) => !text.startsWith("-") && text !== "0", { message: "must be above 0" });
+
 const integer = z
   .union(
     [
@@ -163,16 +169,16 @@ const coinSchema = z.object({
   cmc_rank: integer.nullish(),
   tags: z.array(tagSchema).nullish(),
   platform: platformSchema.nullish(),
-  circulating_supply: decimal.nullish(),
+  circulating_supply: amount.nullish(),
   last_updated: timestamp.nullish(),
   // Entries are checked one by one below, so one bad currency does not cost the others.
   quote: z.record(z.string(), z.unknown()),
 });
 
 const quoteSchema = z.object({
-  price: decimal.nullish(),
-  volume_24h: decimal.nullish(),
-  market_cap: decimal.nullish(),
+  price: price.nullish(),
+  volume_24h: amount.nullish(),
+  market_cap: amount.nullish(),
   percent_change_1h: decimal.nullish(),
   percent_change_24h: decimal.nullish(),
   percent_change_7d: decimal.nullish(),
@@ -226,6 +232,11 @@ export function parseQuotesLatest(response: CmcResponse, requestedIds: number[],
         skipped.push({ cmcId: c.id, convert, reason: "no last_updated" });
         continue;
       }
+      const outOfTime = implausibleTime(lastUpdated, response.status.timestamp ?? new Date());
+      if (outOfTime) {
+        skipped.push({ cmcId: c.id, convert, reason: `last_updated ${lastUpdated.toISOString()} ${outOfTime}` });
+        continue;
+      }
       quotes.push({
         cmcId: c.id,
         symbol: c.symbol,
@@ -246,6 +257,19 @@ export function parseQuotesLatest(response: CmcResponse, requestedIds: number[],
     if (!seen.has(id)) skipped.push({ cmcId: id, reason: "not in the response (unknown or invalid id)" });
   }
   return { quotes, skipped };
+}
+
+/** Before any coin had a price (Bitcoin's first block). */
+const FIRST_PRICE_TIME = Date.UTC(2009, 0, 3);
+/** CMC's own clock may run a little ahead of the minute it reports; more than this is not a quote. */
+const FUTURE_SLACK_MS = 3_600_000;
+
+/** Why a quote's time cannot be true, or null when it can: `now` is CMC's time of the response. */
+function implausibleTime(lastUpdated: Date, now: Date): string | null {
+  if (lastUpdated.getTime() < FIRST_PRICE_TIME) return "is before 2009";
+  if (lastUpdated.getTime() > now.getTime() + FUTURE_SLACK_MS)
+    return `is after the response's time ${now.toISOString()}`;
+  return null;
 }
 
 const mapEntrySchema = z.object({

@@ -29,6 +29,7 @@ export type Fault = FaultScope &
     | { kind: "error-code-on-200"; errorCode: number; message: string }
     | { kind: "string-numbers" }
     | { kind: "null-price"; cmcId: number }
+    | { kind: "override-quote"; cmcId: number; fields: Record<string, unknown> }
   );
 
 type HttpErrorFault = Extract<Fault, { kind: "http-error" }>;
@@ -60,6 +61,18 @@ export const faults = {
   missingData: { kind: "missing-data" },
   stringNumbers: { kind: "string-numbers" },
   nullPrice: (cmcId: number): Fault => ({ kind: "null-price", cmcId }),
+  /** Numbers no market has: a negative price, market cap and volume (seen from CMC-compatible feeds). */
+  negativeNumbers: (cmcId: number): Fault => ({
+    kind: "override-quote",
+    cmcId,
+    fields: { price: -162.7, market_cap: -12345.5, volume_24h: -1 },
+  }),
+  /** A last_updated a year after the answer's own time. */
+  futureTime: (cmcId: number): Fault => ({
+    kind: "override-quote",
+    cmcId,
+    fields: { last_updated: "2099-01-01T00:00:00.000Z" },
+  }),
 } satisfies Record<string, Fault | ((cmcId: number) => Fault)>;
 
 /** The fault queue (`failNext`) in front of the persistent fault (`setFault`). */
@@ -120,6 +133,8 @@ export function successWithFault(fault: Fault | undefined, outcome: Outcome, met
       return successResponse(undefined, outcome.credits, meta);
     case "string-numbers":
       return successResponse(stringifyQuoteNumbers(outcome.data), outcome.credits, meta);
+    case "override-quote":
+      return successResponse(overrideQuote(outcome.data, fault.cmcId, fault.fields), outcome.credits, meta);
     case "malformed-json": {
       const response = successResponse(outcome.data, outcome.credits, meta);
       return { ...response, body: response.body.slice(0, Math.floor(response.body.length / 2)), errorCode: null };
@@ -127,6 +142,24 @@ export function successWithFault(fault: Fault | undefined, outcome: Outcome, met
     default:
       return successResponse(outcome.data, outcome.credits, meta);
   }
+}
+
+/** The coin `cmcId`'s quote in every currency, with `fields` in place of CMC's values. */
+function overrideQuote(data: unknown, cmcId: number, fields: Record<string, unknown>): unknown {
+  const coins = (value: unknown): Record<string, unknown>[] =>
+    value === null || typeof value !== "object"
+      ? []
+      : Array.isArray(value)
+        ? value.flatMap(coins)
+        : "quote" in value
+          ? [value as Record<string, unknown>]
+          : Object.values(value).flatMap(coins);
+  const copy = structuredClone(data);
+  for (const coin of coins(copy)) {
+    if (coin.id !== cmcId) continue;
+    coin.quote = mapValues(coin.quote, (currency) => ({ ...(currency as object), ...fields }));
+  }
+  return copy;
 }
 
 /** Imitates the OpenAPI examples, where every number inside `quote` is a string. */
