@@ -13,11 +13,12 @@ import { type ContextDeps, createContext } from "../graphql/context";
 import { startGraphQLServer } from "../graphql/server";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
+import { ConnectionLimits, connectionRoom, defaultMaxConnections, openFileLimit } from "./connection-limits";
 import { healthRouter } from "./health";
 import { metricsRouter } from "./metrics";
 
 export interface HttpDeps {
-  config: Pick<Config, "http" | "graphql" | "nodeEnv" | "shutdownTimeoutMs">;
+  config: Pick<Config, "http" | "graphql" | "nodeEnv" | "database" | "shutdownTimeoutMs">;
   logger: Logger;
   dataSource: DataSource;
   schema: GraphQLSchema;
@@ -36,7 +37,30 @@ const BODY_LIMIT = "100kb";
 export async function startHttp(deps: HttpDeps): Promise<HttpService> {
   const app = express();
   app.disable("x-powered-by");
-  const server = createServer(app);
+  const { http } = deps.config;
+  const server = createServer(
+    {
+      headersTimeout: http.headersTimeoutMs,
+      requestTimeout: http.requestTimeoutMs,
+      keepAliveTimeout: http.keepAliveTimeoutMs,
+      // How often Node looks for connections past those timeouts (its default, 30 s, would let them overstay).
+      connectionsCheckingInterval: Math.min(1_000, Math.floor(http.headersTimeoutMs / 2)),
+    },
+    app,
+  );
+  const openFiles = openFileLimit();
+  const { poolMax } = deps.config.database;
+  if (http.maxConnections !== undefined && http.maxConnections > connectionRoom(openFiles, poolMax)) {
+    deps.logger.warn(
+      { maxConnections: http.maxConnections, openFileLimit: openFiles, poolMax },
+      "HTTP_MAX_CONNECTIONS leaves too few file descriptors for the database pool: a flood of connections could make database connections fail (EMFILE)",
+    );
+  }
+  const limits = new ConnectionLimits(server, {
+    total: http.maxConnections ?? defaultMaxConnections(openFiles, poolMax),
+    perAddress: http.maxConnectionsPerAddress,
+  });
+  deps.metrics.observeConnections(limits);
 
   // Subscriptions (graphql-transport-ws) share the /graphql path with HTTP.
   const wsServer = new WebSocketServer({ server, path: "/graphql", maxPayload: 100 * 1024 });
@@ -83,7 +107,7 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
   app.use(requestLog(deps.logger));
   app.use(healthRouter(deps.dataSource, deps.logger));
   app.use(metricsRouter(deps.metrics.registry));
-  const origins = deps.config.http.corsOrigins;
+  const origins = http.corsOrigins;
   app.use(
     "/graphql",
     cors({ origin: origins.includes("*") ? "*" : origins.length ? origins : false }),
@@ -101,11 +125,21 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(deps.config.http.port, deps.config.http.host, () => {
+    server.listen(http.port, http.host, () => {
       server.off("error", reject);
       resolve();
     });
   });
+  deps.logger.info(
+    {
+      maxConnections: server.maxConnections,
+      maxConnectionsPerAddress: http.maxConnectionsPerAddress || "no cap",
+      headersTimeoutMs: http.headersTimeoutMs,
+      requestTimeoutMs: http.requestTimeoutMs,
+      keepAliveTimeoutMs: http.keepAliveTimeoutMs,
+    },
+    "HTTP limits",
+  );
   return { server, stop: () => apollo.stop() };
 }
 
