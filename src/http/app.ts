@@ -14,11 +14,12 @@ import { startGraphQLServer } from "../graphql/server";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import { ConnectionLimits, connectionRoom, defaultMaxConnections, openFileLimit } from "./connection-limits";
+import { HttpDrain } from "./drain";
 import { healthRouter } from "./health";
 import { metricsRouter } from "./metrics";
 
 export interface HttpDeps {
-  config: Pick<Config, "http" | "graphql" | "nodeEnv" | "database" | "shutdownTimeoutMs">;
+  config: Pick<Config, "http" | "graphql" | "nodeEnv" | "database">;
   logger: Logger;
   dataSource: DataSource;
   schema: GraphQLSchema;
@@ -28,8 +29,10 @@ export interface HttpDeps {
 
 export interface HttpService {
   server: Server;
-  /** Stops accepting connections, ends subscriptions, and waits for in-flight requests. */
-  stop(): Promise<void>;
+  /** Refuses new connections at once; every answer still to come closes its connection (HttpDrain). */
+  close(): void;
+  /** close(), ends subscriptions and waits for the requests in flight, cutting what is left at `deadline` (epoch ms). */
+  stop(deadline: number): Promise<void>;
 }
 
 const BODY_LIMIT = "100kb";
@@ -61,6 +64,7 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
     perAddress: http.maxConnectionsPerAddress,
   });
   deps.metrics.observeConnections(limits);
+  const drain = new HttpDrain(server);
 
   // Subscriptions (graphql-transport-ws) share the /graphql path with HTTP.
   const wsServer = new WebSocketServer({ server, path: "/graphql", maxPayload: 100 * 1024 });
@@ -88,19 +92,12 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
 
   const apollo = await startGraphQLServer({
     schema: deps.schema,
-    httpServer: server,
     production: deps.config.nodeEnv === "production",
     development: deps.config.nodeEnv === "development",
     introspection: deps.config.graphql.introspection,
     limits: deps.config.graphql,
     logger: deps.logger,
     plugins: [deps.metrics.graphqlPlugin()],
-    // Half the shutdown bound: a client that never closes its connection cannot use it all up.
-    drainMs: Math.floor(deps.config.shutdownTimeoutMs / 2),
-    onDrain: async () => {
-      for (const closed of subscriptions) closed.abort();
-      await ws.dispose();
-    },
   });
 
   app.use(deps.metrics.httpMiddleware());
@@ -140,7 +137,17 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
     },
     "HTTP limits",
   );
-  return { server, stop: () => apollo.stop() };
+  return {
+    server,
+    close: () => drain.close(),
+    async stop(deadline) {
+      drain.close();
+      for (const closed of subscriptions) closed.abort();
+      // WebSockets are connections of the server too: the drain ends when they have closed (or at the deadline).
+      await Promise.all([ws.dispose(), drain.drained(deadline)]);
+      await apollo.stop();
+    },
+  };
 }
 
 /**
