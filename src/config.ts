@@ -58,7 +58,21 @@ export interface Config {
   /** Unset is neither: no stack traces (only development shows them), Sandbox and introspection on. */
   nodeEnv: "development" | "production" | "test" | undefined;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-  http: { host: string; port: number; corsOrigins: string[] };
+  http: {
+    host: string;
+    port: number;
+    corsOrigins: string[];
+    /** A connection must have sent a request's whole header within this (from its first byte, or from opening). */
+    headersTimeoutMs: number;
+    /** …and the whole request, body included. Answers may take longer: long polls wait up to 30 s. */
+    requestTimeoutMs: number;
+    /** An idle keep-alive connection is closed after this. */
+    keepAliveTimeoutMs: number;
+    /** Open connections in all; undefined: derived at start from the open-file limit (src/http/connection-limits.ts). */
+    maxConnections: number | undefined;
+    /** Open connections per client address; 0: no cap (behind a load balancer, whose addresses all clients share). */
+    maxConnectionsPerAddress: number;
+  };
   graphql: { introspection: boolean; maxDepth: number; maxComplexity: number };
   database: ExternalDatabase | EmbeddedDatabase;
   dataDir: string;
@@ -141,6 +155,11 @@ const envSchema = z.object({
       )
       .optional(),
   ),
+  HTTP_HEADERS_TIMEOUT_MS: integer(1000, 300_000, "must be a whole number of milliseconds from 1000 to 300000"),
+  HTTP_REQUEST_TIMEOUT_MS: integer(1000, 300_000, "must be a whole number of milliseconds from 1000 to 300000"),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(1000, 300_000, "must be a whole number of milliseconds from 1000 to 300000"),
+  HTTP_MAX_CONNECTIONS: integer(1, 1_000_000, "must be a whole number from 1 to 1000000"),
+  HTTP_MAX_CONNECTIONS_PER_ADDRESS: integer(0, 1_000_000, "must be a whole number from 0 (no cap) to 1000000"),
   GRAPHQL_MAX_DEPTH: integer(2, 100, "must be a whole number from 2 to 100"),
   GRAPHQL_MAX_COMPLEXITY: integer(10, 10_000_000, "must be a whole number from 10 to 10000000"),
   GRAPHQL_INTROSPECTION: z.preprocess(
@@ -278,7 +297,7 @@ export function loadConfig(env: Env = readEnv()): Config {
   return {
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === "test" ? "warn" : "info"),
-    http: { host: e.HOST ?? "0.0.0.0", port: e.PORT ?? 4000, corsOrigins: e.CORS_ORIGINS ?? [] },
+    http: resolveHttp(e),
     graphql: {
       introspection: e.GRAPHQL_INTROSPECTION ? e.GRAPHQL_INTROSPECTION === "true" : e.NODE_ENV !== "production",
       maxDepth: e.GRAPHQL_MAX_DEPTH ?? 10,
@@ -292,6 +311,26 @@ export function loadConfig(env: Env = readEnv()): Config {
     ingestCron: e.INGEST_CRON,
     adminToken: e.ADMIN_TOKEN === undefined ? undefined : new Secret(e.ADMIN_TOKEN),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS ?? 10_000,
+  };
+}
+
+function resolveHttp(e: z.infer<typeof envSchema>): Config["http"] {
+  const headersTimeoutMs = e.HTTP_HEADERS_TIMEOUT_MS ?? 10_000;
+  const requestTimeoutMs = e.HTTP_REQUEST_TIMEOUT_MS ?? Math.max(30_000, headersTimeoutMs);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(
+      `invalid configuration: HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not be longer than HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs}): the header is part of the request`,
+    );
+  }
+  return {
+    host: e.HOST ?? "0.0.0.0",
+    port: e.PORT ?? 4000,
+    corsOrigins: e.CORS_ORIGINS ?? [],
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS ?? 5_000,
+    maxConnections: e.HTTP_MAX_CONNECTIONS,
+    maxConnectionsPerAddress: e.HTTP_MAX_CONNECTIONS_PER_ADDRESS ?? 64,
   };
 }
 

@@ -6,6 +6,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import type { DataSource } from "typeorm";
 import type { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver";
 import type { FeedListener } from "./db/store/feed-listener";
+import type { ConnectionLimits } from "./http/connection-limits";
 import type { Ingestion } from "./ingestion/ingestion";
 
 export interface MetricsDeps {
@@ -70,6 +71,28 @@ export class Metrics {
       res.once("finish", () => end({ status: String(res.statusCode) }));
       next();
     };
+  }
+
+  /** Open HTTP connections, and those closed on arrival because a cap was reached. */
+  observeConnections(connections: ConnectionLimits): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: "quotegraph_http_connections",
+      help: "Open HTTP connections (WebSockets included).",
+      registers,
+      collect() {
+        this.set(connections.open);
+      },
+    });
+    const refused = new Counter({
+      name: "quotegraph_http_connections_refused_total",
+      help: "Connections closed as soon as accepted: total (HTTP_MAX_CONNECTIONS) or per_address (HTTP_MAX_CONNECTIONS_PER_ADDRESS).",
+      labelNames: ["reason"] as const,
+      registers,
+    });
+    refused.inc({ reason: "total" }, 0);
+    refused.inc({ reason: "per_address" }, 0);
+    connections.events.on("refused", (reason) => refused.inc({ reason }));
   }
 
   graphqlPlugin(): ApolloServerPlugin {

@@ -96,9 +96,13 @@ export async function startService(config: Config, logger: Logger, options: Serv
           await step();
           logger.info({ phase: name, ms: Date.now() - started }, `stopped ${name}`);
         };
-        // Wakes long polls (they answer with what they have) before HTTP drains.
+        // Requests in flight may take three quarters of the bound; ingestion and the database, the rest.
+        const deadline = Date.now() + Math.floor((config.shutdownTimeoutMs * 3) / 4);
+        // New connections are refused before long polls wake, so that their answers do not queue behind
+        // new work, and each of those answers closes its connection (a keep-alive client reconnects elsewhere).
+        httpService.close();
         await phase("long polls", () => feed.stop());
-        await phase("http", () => httpService.stop());
+        await phase("http", () => httpService.stop(deadline));
         // A run in progress finishes (its quotes are written in one transaction) before the pool closes.
         await phase("ingestion", () => ingestion.stop());
         await phase("database", () => database.close());

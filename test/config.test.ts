@@ -23,7 +23,16 @@ describe("loadConfig", () => {
     expect(config).toEqual({
       nodeEnv: undefined,
       logLevel: "info",
-      http: { host: "0.0.0.0", port: 4000, corsOrigins: [] },
+      http: {
+        host: "0.0.0.0",
+        port: 4000,
+        corsOrigins: [],
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 30_000,
+        keepAliveTimeoutMs: 5_000,
+        maxConnections: undefined,
+        maxConnectionsPerAddress: 64,
+      },
       graphql: { introspection: true, maxDepth: 10, maxComplexity: 20_000 },
       database: {
         kind: "embedded",
@@ -57,7 +66,7 @@ describe("loadConfig", () => {
 
   it("trims values", () => {
     const config = loadConfig({ HOST: " 127.0.0.1 ", PORT: " 8080 ", INGEST_CRON: " */5  *  * * * " });
-    expect(config.http).toEqual({ host: "127.0.0.1", port: 8080, corsOrigins: [] });
+    expect(config.http).toMatchObject({ host: "127.0.0.1", port: 8080, corsOrigins: [] });
     expect(config.ingestCron).toBe("*/5  *  * * *");
   });
 
@@ -236,7 +245,7 @@ describe("loadConfig", () => {
   });
 });
 
-describe("loadConfig: limits, pool size and shutdown timeout", () => {
+describe("loadConfig: limits, pool size, HTTP timeouts and caps, shutdown timeout", () => {
   const settings: {
     variable: string;
     read: (config: Config) => number;
@@ -264,6 +273,34 @@ describe("loadConfig: limits, pool size and shutdown timeout", () => {
       valid: [1, 40, 1000],
       rule: "must be a whole number from 1 to 1000",
       bad: ["0", "1001", "-1", "2.5", "many"],
+    },
+    ...(
+      [
+        ["HTTP_HEADERS_TIMEOUT_MS", (c: Config) => c.http.headersTimeoutMs],
+        ["HTTP_REQUEST_TIMEOUT_MS", (c: Config) => c.http.requestTimeoutMs],
+        ["HTTP_KEEP_ALIVE_TIMEOUT_MS", (c: Config) => c.http.keepAliveTimeoutMs],
+      ] as const
+    ).map(([variable, read]) => ({
+      variable,
+      read,
+      // From 10 s: a request timeout below the default header timeout is refused (see below).
+      valid: [10_000, 65_000, 300_000],
+      rule: "must be a whole number of milliseconds from 1000 to 300000",
+      bad: ["999", "300001", "0", "10s", "1500.5"],
+    })),
+    {
+      variable: "HTTP_MAX_CONNECTIONS",
+      read: (c) => c.http.maxConnections as number,
+      valid: [1, 2000, 1_000_000],
+      rule: "must be a whole number from 1 to 1000000",
+      bad: ["0", "1000001", "-5", "lots"],
+    },
+    {
+      variable: "HTTP_MAX_CONNECTIONS_PER_ADDRESS",
+      read: (c) => c.http.maxConnectionsPerAddress,
+      valid: [0, 8, 1_000_000],
+      rule: "must be a whole number from 0 (no cap) to 1000000",
+      bad: ["1000001", "-1", "none", "2.5"],
     },
     {
       variable: "DB_STATEMENT_TIMEOUT_MS",
@@ -294,6 +331,20 @@ describe("loadConfig: limits, pool size and shutdown timeout", () => {
       expect(errorOf({ [variable]: value })).toBe(`invalid configuration: ${variable} ${rule} (got "${value}")`);
     },
   );
+
+  it("refuses a header timeout longer than the request timeout, naming both; the default request timeout grows with a long header timeout", () => {
+    expect(errorOf({ HTTP_HEADERS_TIMEOUT_MS: "20000", HTTP_REQUEST_TIMEOUT_MS: "15000" })).toBe(
+      "invalid configuration: HTTP_HEADERS_TIMEOUT_MS (20000) must not be longer than HTTP_REQUEST_TIMEOUT_MS (15000): the header is part of the request",
+    );
+    expect(loadConfig({ HTTP_HEADERS_TIMEOUT_MS: "45000" }).http).toMatchObject({
+      headersTimeoutMs: 45_000,
+      requestTimeoutMs: 45_000,
+    });
+    expect(loadConfig({ HTTP_HEADERS_TIMEOUT_MS: "1000", HTTP_REQUEST_TIMEOUT_MS: "1000" }).http).toMatchObject({
+      headersTimeoutMs: 1000,
+      requestTimeoutMs: 1000,
+    });
+  });
 
   it("sizes the pool of every kind of database", () => {
     expect(loadConfig({ DB_POOL_MAX: "40", DATABASE_URL: "postgres://app@db.internal/prices" }).database.poolMax).toBe(

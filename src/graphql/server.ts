@@ -1,9 +1,7 @@
-import type { Server } from "node:http";
 import type { ApolloServerPlugin } from "@apollo/server";
 import { ApolloServer } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import type { GraphQLFormattedError, GraphQLSchema } from "graphql";
 import { isDatabaseUnavailable, isStatementTimeout } from "../db/availability";
@@ -16,7 +14,6 @@ import { STARTER_DOCUMENT } from "./starter-document";
 
 export interface GraphQLServerOptions {
   schema: GraphQLSchema;
-  httpServer: Server;
   production: boolean;
   /** Stack traces and internal messages reach clients only in development (`npm run dev`). */
   development: boolean;
@@ -25,10 +22,6 @@ export interface GraphQLServerOptions {
   logger: Logger;
   /** Cross-cutting plugins from outside GraphQL (metrics). */
   plugins: ApolloServerPlugin<GraphQLContext>[];
-  /** Closes the WebSocket server with the HTTP one. */
-  onDrain: () => Promise<void>;
-  /** How long requests in flight may take at shutdown before their connections are cut. */
-  drainMs: number;
 }
 
 /** Codes whose messages are written for clients; anything else is internal in production. */
@@ -51,7 +44,7 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
     schema: options.schema,
     introspection: options.introspection,
     includeStacktraceInErrorResponses: development,
-    // The service owns its shutdown order (HTTP, then ingestion, then the database).
+    // The service owns its shutdown order (HTTP, then ingestion, then the database); src/http drains HTTP.
     stopOnTerminationSignals: false,
     validationRules: [depthRule(options.limits), aliasesRule(), rootFieldsRule()],
     // Without introspection, a client learns no field names from "Did you mean …" either.
@@ -70,12 +63,6 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
         : { message: "internal server error", path: formatted.path, extensions: { code: "INTERNAL_SERVER_ERROR" } };
     },
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer, stopGracePeriodMillis: options.drainMs }),
-      {
-        async serverWillStart() {
-          return { drainServer: options.onDrain };
-        },
-      },
       subscriptionsOverHttpRefused,
       complexityPlugin(options.schema, options.limits),
       outage.plugin(),

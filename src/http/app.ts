@@ -13,11 +13,13 @@ import { type ContextDeps, createContext } from "../graphql/context";
 import { startGraphQLServer } from "../graphql/server";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
+import { ConnectionLimits, connectionRoom, defaultMaxConnections, openFileLimit } from "./connection-limits";
+import { HttpDrain } from "./drain";
 import { healthRouter } from "./health";
 import { metricsRouter } from "./metrics";
 
 export interface HttpDeps {
-  config: Pick<Config, "http" | "graphql" | "nodeEnv" | "shutdownTimeoutMs">;
+  config: Pick<Config, "http" | "graphql" | "nodeEnv" | "database">;
   logger: Logger;
   dataSource: DataSource;
   schema: GraphQLSchema;
@@ -27,8 +29,10 @@ export interface HttpDeps {
 
 export interface HttpService {
   server: Server;
-  /** Stops accepting connections, ends subscriptions, and waits for in-flight requests. */
-  stop(): Promise<void>;
+  /** Refuses new connections at once; every answer still to come closes its connection (HttpDrain). */
+  close(): void;
+  /** close(), ends subscriptions and waits for the requests in flight, cutting what is left at `deadline` (epoch ms). */
+  stop(deadline: number): Promise<void>;
 }
 
 const BODY_LIMIT = "100kb";
@@ -36,7 +40,31 @@ const BODY_LIMIT = "100kb";
 export async function startHttp(deps: HttpDeps): Promise<HttpService> {
   const app = express();
   app.disable("x-powered-by");
-  const server = createServer(app);
+  const { http } = deps.config;
+  const server = createServer(
+    {
+      headersTimeout: http.headersTimeoutMs,
+      requestTimeout: http.requestTimeoutMs,
+      keepAliveTimeout: http.keepAliveTimeoutMs,
+      // How often Node looks for connections past those timeouts (its default, 30 s, would let them overstay).
+      connectionsCheckingInterval: Math.min(1_000, Math.floor(http.headersTimeoutMs / 2)),
+    },
+    app,
+  );
+  const openFiles = openFileLimit();
+  const { poolMax } = deps.config.database;
+  if (http.maxConnections !== undefined && http.maxConnections > connectionRoom(openFiles, poolMax)) {
+    deps.logger.warn(
+      { maxConnections: http.maxConnections, openFileLimit: openFiles, poolMax },
+      "HTTP_MAX_CONNECTIONS leaves too few file descriptors for the database pool: a flood of connections could make database connections fail (EMFILE)",
+    );
+  }
+  const limits = new ConnectionLimits(server, {
+    total: http.maxConnections ?? defaultMaxConnections(openFiles, poolMax),
+    perAddress: http.maxConnectionsPerAddress,
+  });
+  deps.metrics.observeConnections(limits);
+  const drain = new HttpDrain(server);
 
   // Subscriptions (graphql-transport-ws) share the /graphql path with HTTP.
   const wsServer = new WebSocketServer({ server, path: "/graphql", maxPayload: 100 * 1024 });
@@ -64,26 +92,19 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
 
   const apollo = await startGraphQLServer({
     schema: deps.schema,
-    httpServer: server,
     production: deps.config.nodeEnv === "production",
     development: deps.config.nodeEnv === "development",
     introspection: deps.config.graphql.introspection,
     limits: deps.config.graphql,
     logger: deps.logger,
     plugins: [deps.metrics.graphqlPlugin()],
-    // Half the shutdown bound: a client that never closes its connection cannot use it all up.
-    drainMs: Math.floor(deps.config.shutdownTimeoutMs / 2),
-    onDrain: async () => {
-      for (const closed of subscriptions) closed.abort();
-      await ws.dispose();
-    },
   });
 
   app.use(deps.metrics.httpMiddleware());
   app.use(requestLog(deps.logger));
   app.use(healthRouter(deps.dataSource, deps.logger));
   app.use(metricsRouter(deps.metrics.registry));
-  const origins = deps.config.http.corsOrigins;
+  const origins = http.corsOrigins;
   app.use(
     "/graphql",
     cors({ origin: origins.includes("*") ? "*" : origins.length ? origins : false }),
@@ -101,12 +122,32 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(deps.config.http.port, deps.config.http.host, () => {
+    server.listen(http.port, http.host, () => {
       server.off("error", reject);
       resolve();
     });
   });
-  return { server, stop: () => apollo.stop() };
+  deps.logger.info(
+    {
+      maxConnections: server.maxConnections,
+      maxConnectionsPerAddress: http.maxConnectionsPerAddress || "no cap",
+      headersTimeoutMs: http.headersTimeoutMs,
+      requestTimeoutMs: http.requestTimeoutMs,
+      keepAliveTimeoutMs: http.keepAliveTimeoutMs,
+    },
+    "HTTP limits",
+  );
+  return {
+    server,
+    close: () => drain.close(),
+    async stop(deadline) {
+      drain.close();
+      for (const closed of subscriptions) closed.abort();
+      // WebSockets are connections of the server too: the drain ends when they have closed (or at the deadline).
+      await Promise.all([ws.dispose(), drain.drained(deadline)]);
+      await apollo.stop();
+    },
+  };
 }
 
 /**
