@@ -29,11 +29,11 @@ describe("openFileLimit", () => {
 
 describe("defaultMaxConnections", () => {
   it.each([
-    // open files, pool, cap: the room after the pool, its LISTEN connection and 128 of the process's own, at most 4096
-    [1024, 10, 885],
-    [1024, 100, 795],
-    [4235, 10, 4096],
-    [4234, 10, 4095],
+    // open files, pool, cap: the room after the API pool, the writer's 3 and 128 of the process's own, at most 4096
+    [1024, 10, 883],
+    [1024, 100, 793],
+    [4237, 10, 4096],
+    [4236, 10, 4095],
     [65_536, 10, 4096],
     [20_000, 1000, 4096],
     [140, 10, 1],
@@ -42,8 +42,8 @@ describe("defaultMaxConnections", () => {
     expect(defaultMaxConnections(openFiles, poolMax)).toBe(cap);
   });
 
-  it("leaves the pool, its LISTEN connection and the process's own descriptors out of the room", () => {
-    expect(connectionRoom(1024, 10)).toBe(885);
-    expect(connectionRoom(100, 10)).toBe(-39);
+  it("leaves both pools and the process's own descriptors out of the room", () => {
+    expect(connectionRoom(1024, 10)).toBe(883);
+    expect(connectionRoom(100, 10)).toBe(-41);
   });
 });

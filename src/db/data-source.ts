@@ -29,8 +29,15 @@ interface PoolSettings {
   statementTimeoutMs: number;
 }
 
+/** Connections of the writer's pool, beside the API's DB_POOL_MAX. */
+export const WRITER_CONNECTIONS = 3;
+
 /** Ingestion's writes, the claims, the LISTEN connection and migrations: a pool API load cannot exhaust. */
-const WRITER_POOL: PoolSettings = { max: 3, applicationName: "quotegraph-writer", statementTimeoutMs: 0 };
+const WRITER_POOL: PoolSettings = {
+  max: WRITER_CONNECTIONS,
+  applicationName: "quotegraph-writer",
+  statementTimeoutMs: 0,
+};
 
 function sslOptions(ssl: ExternalDatabase["ssl"]): false | ConnectionOptions {
   switch (ssl.mode) {

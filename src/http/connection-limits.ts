@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { Socket } from "node:net";
+import { WRITER_CONNECTIONS } from "../db/data-source";
 
 /** Why a connection was closed as soon as it was accepted. */
 export type RefusalReason = "total" | "per_address";
@@ -18,9 +19,9 @@ const OWN_DESCRIPTORS = 128;
 /** Enough for one instance: beyond, add replicas. */
 const DEFAULT_MAX = 4096;
 
-/** Descriptors the open-file limit leaves for connections after the database pool (and its LISTEN connection) and the process's own. */
+/** Descriptors the open-file limit leaves for connections after the database pools (the API's and the writer's) and the process's own. */
 export function connectionRoom(openFiles: number, poolMax: number): number {
-  return openFiles - (poolMax + 1) - OWN_DESCRIPTORS;
+  return openFiles - (poolMax + WRITER_CONNECTIONS) - OWN_DESCRIPTORS;
 }
 
 /**
