@@ -91,6 +91,12 @@ export interface Config {
   adminToken: Secret | undefined;
   /** Upper bound for a clean stop on SIGTERM/SIGINT; past it the process exits with code 1. */
   shutdownTimeoutMs: number;
+  /**
+   * Caps on the quote feed's waiters: long polls waiting (quoteUpdates with waitSeconds) and open
+   * subscriptions, in all and per client address (0: no cap, behind a load balancer); operations
+   * at a time on one WebSocket.
+   */
+  feed: { maxWaiters: number; maxWaitersPerClient: number; maxSubscriptionsPerSocket: number };
 }
 
 export class ConfigError extends Error {
@@ -224,6 +230,9 @@ const envSchema = z.object({
     z.string().min(16, { message: "must be at least 16 characters long" }).optional(),
   ),
   SHUTDOWN_TIMEOUT_MS: integer(1000, 600_000, "must be a whole number of milliseconds from 1000 to 600000"),
+  MAX_WAITERS: integer(1, 1_000_000, "must be a whole number from 1 to 1000000"),
+  MAX_WAITERS_PER_CLIENT: integer(0, 1_000_000, "must be a whole number from 0 (no cap) to 1000000"),
+  MAX_SUBSCRIPTIONS_PER_SOCKET: integer(1, 1000, "must be a whole number from 1 to 1000"),
   QUOTEGRAPH_SOURCE: z.preprocess(
     blankToUndefined,
     z.enum(["simulator"], { message: "is set by `npm run demo` only and must be simulator" }).optional(),
@@ -311,6 +320,22 @@ export function loadConfig(env: Env = readEnv()): Config {
     ingestCron: e.INGEST_CRON,
     adminToken: e.ADMIN_TOKEN === undefined ? undefined : new Secret(e.ADMIN_TOKEN),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS ?? 10_000,
+    feed: resolveFeed(e),
+  };
+}
+
+function resolveFeed(e: z.infer<typeof envSchema>): Config["feed"] {
+  const maxWaiters = e.MAX_WAITERS ?? 10_000;
+  if (e.MAX_WAITERS_PER_CLIENT !== undefined && e.MAX_WAITERS_PER_CLIENT > maxWaiters) {
+    // 0 (no cap) passes: it is not above anything.
+    throw new ConfigError(
+      `invalid configuration: MAX_WAITERS_PER_CLIENT must not exceed MAX_WAITERS (${maxWaiters}) (got "${e.MAX_WAITERS_PER_CLIENT}")`,
+    );
+  }
+  return {
+    maxWaiters,
+    maxWaitersPerClient: e.MAX_WAITERS_PER_CLIENT ?? Math.min(1_000, maxWaiters),
+    maxSubscriptionsPerSocket: e.MAX_SUBSCRIPTIONS_PER_SOCKET ?? 20,
   };
 }
 

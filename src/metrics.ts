@@ -5,7 +5,7 @@ import type { Pool } from "pg";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { DataSource } from "typeorm";
 import type { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver";
-import type { FeedListener } from "./db/store/feed-listener";
+import type { FeedHub } from "./db/store/feed-hub";
 import type { ConnectionLimits } from "./http/connection-limits";
 import type { Ingestion } from "./ingestion/ingestion";
 
@@ -13,7 +13,7 @@ export interface MetricsDeps {
   ingestion: Ingestion;
   /** The API's pool and the writer's (ingestion, LISTEN). */
   pools: Record<"api" | "writer", DataSource>;
-  feed: FeedListener;
+  hub: FeedHub;
 }
 
 /** Paths with their own label; anything else is "other", so scanners cannot grow the label set. */
@@ -27,6 +27,7 @@ export class Metrics {
   readonly registry = new Registry();
   readonly #http: Histogram<"method" | "route" | "status">;
   readonly #graphql: Histogram<"operation" | "field" | "outcome">;
+  readonly #refused: Counter<"cap">;
 
   constructor(deps: MetricsDeps) {
     const registers = [this.registry];
@@ -47,22 +48,20 @@ export class Metrics {
     });
     this.#ingestion(deps.ingestion);
     this.#database(deps.pools);
-    new Gauge({
-      name: "quotegraph_long_poll_waiters",
-      help: "quoteUpdates long polls and quoteAdded subscriptions waiting for new quotes right now.",
+    this.#refused = new Counter({
+      name: "quotegraph_feed_refused_total",
+      help:
+        "Long polls answered at once (empty, cursor unchanged) and subscriptions refused, by the cap reached: " +
+        "max_waiters, max_waiters_per_client, max_subscriptions_per_socket.",
+      labelNames: ["cap"] as const,
       registers,
-      collect() {
-        this.set(deps.feed.waiters);
-      },
     });
-    new Gauge({
-      name: "quotegraph_subscriptions",
-      help: "Open quoteAdded subscriptions.",
-      registers,
-      collect() {
-        this.set(deps.feed.subscriptions);
-      },
-    });
+    this.#feed(deps.hub);
+  }
+
+  /** A subscription refused by MAX_SUBSCRIPTIONS_PER_SOCKET (counted where graphql-ws refuses it). */
+  refusedSubscription(): void {
+    this.#refused.inc({ cap: "max_subscriptions_per_socket" });
   }
 
   httpMiddleware(): RequestHandler {
@@ -178,6 +177,44 @@ export class Metrics {
         this.set(ingestion.state().enabled ? 1 : 0);
       },
     });
+  }
+
+  #feed(hub: FeedHub): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: "quotegraph_long_poll_waiters",
+      help: "quoteUpdates long polls and quoteAdded subscriptions waiting for new quotes right now.",
+      registers,
+      collect() {
+        this.set(hub.waiters);
+      },
+    });
+    new Gauge({
+      name: "quotegraph_subscriptions",
+      help: "Open quoteAdded subscriptions.",
+      registers,
+      collect() {
+        this.set(hub.subscriptions);
+      },
+    });
+    const notifications = new Counter({
+      name: "quotegraph_feed_notifications_total",
+      help: "Notifications of stored quotes received (one per commit that stored any, from any replica).",
+      registers,
+    });
+    const reads = new Counter({
+      name: "quotegraph_feed_reads_total",
+      help:
+        "Reads of new quotes from the table, by trigger: the replica's hub reads once per notification (notify), " +
+        "on its safety re-check while anyone waits (recheck) and after reconnecting (reconnect), whatever the number " +
+        "of waiters; request: one request's own read (a poll without waitSeconds, a waiter behind the in-memory " +
+        "window, any while the hub cannot read).",
+      labelNames: ["trigger"] as const,
+      registers,
+    });
+    hub.events.on("notified", () => notifications.inc());
+    hub.events.on("read", (trigger) => reads.inc({ trigger }));
+    hub.events.on("refused", (cap) => this.#refused.inc({ cap }));
   }
 
   #database(pools: Record<"api" | "writer", DataSource>): void {

@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import type { Config } from "./config";
 import { type Database, openDatabase } from "./db/data-source";
+import { FeedHub, type FeedHubOptions } from "./db/store/feed-hub";
 import { FeedListener } from "./db/store/feed-listener";
 import { migrateExclusively } from "./db/store/migrations";
 import { createSchema } from "./graphql/schema";
@@ -13,6 +14,8 @@ export interface Service {
   database: Database;
   ingestion: Ingestion;
   feed: FeedListener;
+  /** Long polls and subscriptions wait here; it reads each commit once for all of them. */
+  hub: FeedHub;
   /** Base URL the HTTP listener answers on, e.g. http://127.0.0.1:4000. */
   url: string;
   stop(): Promise<void>;
@@ -23,6 +26,8 @@ export interface ServiceOptions {
   schedule?: boolean;
   /** Test seams for the ingestion runner's time and randomness. */
   runner?: IngestionOptions["runner"];
+  /** Test seams for the feed hub's re-check interval, window and page size. */
+  feed?: Pick<FeedHubOptions, "recheckMs" | "windowSize" | "pageSize">;
 }
 
 /** Logs where prices come from, then opens the database and applies pending migrations. */
@@ -50,13 +55,21 @@ export async function startService(config: Config, logger: Logger, options: Serv
   const database = await openMigratedDatabase(config, logger);
   const ingestion = new Ingestion({ config, dataSource: database.writer, logger, runner: options.runner });
   const feed = new FeedListener(database.writer, logger);
+  // The hub's reads are the API's: its pool, its statement bound.
+  const hub = new FeedHub(database.dataSource, feed, logger, {
+    converts: config.converts,
+    maxWaiters: config.feed.maxWaiters,
+    maxWaitersPerClient: config.feed.maxWaitersPerClient,
+    ...options.feed,
+  });
   // Subscribed before the schedule starts, so the start-up run is counted too.
-  const metrics = new Metrics({ ingestion, pools: { api: database.dataSource, writer: database.writer }, feed });
+  const metrics = new Metrics({ ingestion, pools: { api: database.dataSource, writer: database.writer }, hub });
   let http: HttpService | undefined;
   try {
     if (options.schedule ?? true) await ingestion.start();
     else await ingestion.prepare();
     await feed.start();
+    await hub.start();
     http = await startHttp({
       config,
       logger,
@@ -68,7 +81,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
         converts: config.converts,
         ingestion,
         adminToken: config.adminToken?.reveal(),
-        feed,
+        hub,
       },
     });
   } catch (error) {
@@ -88,6 +101,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
     database,
     ingestion,
     feed,
+    hub,
     url,
     stop() {
       stopping ??= (async () => {
@@ -101,6 +115,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
         // New connections are refused before long polls wake, so that their answers do not queue behind
         // new work, and each of those answers closes its connection (a keep-alive client reconnects elsewhere).
         httpService.close();
+        // feed.stop() also stops the hub, which answers its long polls.
         await phase("long polls", () => feed.stop());
         await phase("http", () => httpService.stop(deadline));
         // A run in progress finishes (its quotes are written in one transaction) before the pool closes.

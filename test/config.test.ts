@@ -53,6 +53,7 @@ describe("loadConfig", () => {
       ingestCron: undefined,
       adminToken: undefined,
       shutdownTimeoutMs: 10_000,
+      feed: { maxWaiters: 10_000, maxWaitersPerClient: 1_000, maxSubscriptionsPerSocket: 20 },
     });
     // CMC's published sandbox key: mock data only.
     expect(config.cmc.apiKey.reveal()).toBe("b54bcf4d-1bca-4e8e-9a24-22ff2c3d462c");
@@ -316,6 +317,27 @@ describe("loadConfig: limits, pool size, HTTP timeouts and caps, shutdown timeou
       rule: "must be a whole number of milliseconds from 1000 to 600000",
       bad: ["999", "600001", "0", "10s", "1500.5"],
     },
+    {
+      variable: "MAX_WAITERS",
+      read: (c) => c.feed.maxWaiters,
+      valid: [1, 25_000, 1_000_000],
+      rule: "must be a whole number from 1 to 1000000",
+      bad: ["0", "1000001", "-5", "1e4", "many"],
+    },
+    {
+      variable: "MAX_WAITERS_PER_CLIENT",
+      read: (c) => c.feed.maxWaitersPerClient,
+      valid: [0, 1, 500, 10_000],
+      rule: "must be a whole number from 0 (no cap) to 1000000",
+      bad: ["1000001", "-1", "2.5", "all"],
+    },
+    {
+      variable: "MAX_SUBSCRIPTIONS_PER_SOCKET",
+      read: (c) => c.feed.maxSubscriptionsPerSocket,
+      valid: [1, 50, 1000],
+      rule: "must be a whole number from 1 to 1000",
+      bad: ["0", "1001", "-2", "7.5", "ten"],
+    },
   ];
 
   it.each(settings.flatMap(({ variable, read, valid }) => valid.map((value) => ({ variable, read, value }))))(
@@ -344,6 +366,23 @@ describe("loadConfig: limits, pool size, HTTP timeouts and caps, shutdown timeou
       headersTimeoutMs: 1000,
       requestTimeoutMs: 1000,
     });
+  });
+
+  it("caps waiters per client at 1000 or MAX_WAITERS when that is lower, never above MAX_WAITERS, or not at all (0)", () => {
+    expect(loadConfig({ MAX_WAITERS: "300" }).feed).toEqual({
+      maxWaiters: 300,
+      maxWaitersPerClient: 300,
+      maxSubscriptionsPerSocket: 20,
+    });
+    expect(loadConfig({ MAX_WAITERS: "300", MAX_WAITERS_PER_CLIENT: "300" }).feed.maxWaitersPerClient).toBe(300);
+    expect(loadConfig({ MAX_WAITERS: "5000", MAX_WAITERS_PER_CLIENT: "40" }).feed.maxWaitersPerClient).toBe(40);
+    expect(loadConfig({ MAX_WAITERS: "300", MAX_WAITERS_PER_CLIENT: "0" }).feed.maxWaitersPerClient).toBe(0);
+    expect(errorOf({ MAX_WAITERS: "300", MAX_WAITERS_PER_CLIENT: "301" })).toBe(
+      'invalid configuration: MAX_WAITERS_PER_CLIENT must not exceed MAX_WAITERS (300) (got "301")',
+    );
+    expect(errorOf({ MAX_WAITERS_PER_CLIENT: "10001" })).toBe(
+      'invalid configuration: MAX_WAITERS_PER_CLIENT must not exceed MAX_WAITERS (10000) (got "10001")',
+    );
   });
 
   it("sizes the pool of every kind of database", () => {

@@ -1,5 +1,6 @@
 import { Client } from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FeedHub } from "../src/db/store/feed-hub";
 import { FeedListener } from "../src/db/store/feed-listener";
 import type { Ingestion } from "../src/ingestion/ingestion";
 import { Metrics } from "../src/metrics";
@@ -236,11 +237,12 @@ describe("ingestion against the CMC simulator", () => {
         },
       },
     );
-    const metrics = new Metrics({
-      ingestion,
-      pools: { api: db.ds, writer: db.ds },
-      feed: new FeedListener(db.ds, quietLogger),
+    const hub = new FeedHub(db.ds, new FeedListener(db.ds, quietLogger), quietLogger, {
+      converts: ["USD"],
+      maxWaiters: 1,
+      maxWaitersPerClient: 1,
     });
+    const metrics = new Metrics({ ingestion, pools: { api: db.ds, writer: db.ds }, hub });
     await ingestion.prepare();
     const { run } = await ingestion.runNow();
     expect(run.status).toBe("RUNNING");

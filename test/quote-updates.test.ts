@@ -199,6 +199,6 @@ describe("quoteUpdates: the exactly-once polling feed", () => {
   });
 
   function waiters(): number {
-    return api.service.feed.waiters;
+    return api.service.hub.waiters;
   }
 });

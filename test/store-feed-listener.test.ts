@@ -6,54 +6,51 @@ import { insertQuotes } from "../src/db/store/quotes";
 import { insertSampleAssets, quietLogger, useDatabase } from "./support/database";
 import { newQuote } from "./support/store-fixtures";
 
-/** The longest any wait here may take: far beyond a test's timeout, so only a notification can end it. */
-const FOREVER_MS = 3_600_000;
-
 describe("FeedListener: the LISTEN side of the quote feed", () => {
   const db = useDatabase({ dataSource: "migrated" });
   let listener: FeedListener;
   let minute = 0;
+  let notifications = 0;
 
   /** Stores a BTC quote from a connection the listener does not own, as another replica would. */
-  const storeQuote = () =>
-    insertQuotes(db.ds, [
-      newQuote({ assetId: 1, price: "100", lastUpdated: new Date(Date.UTC(2026, 0, 1, 0, ++minute)) }),
-    ]);
+  const storeQuote = (at = ++minute) =>
+    insertQuotes(db.ds, [newQuote({ assetId: 1, price: "100", lastUpdated: new Date(Date.UTC(2026, 0, 1, 0, at)) })]);
 
   beforeAll(async () => {
     await insertSampleAssets(db.ds);
     listener = new FeedListener(db.ds, quietLogger);
+    listener.events.on("notified", () => notifications++);
     await listener.start();
   });
   afterAll(() => listener?.stop());
 
-  it("wakes every waiter when a transaction that stored quotes commits", async () => {
-    const waits = [listener.wait(FOREVER_MS), listener.wait(FOREVER_MS)];
-    expect(listener.waiters).toBe(2);
+  it("announces each transaction that stored quotes, when it commits", async () => {
+    const before = notifications;
+    // No timer anywhere: only the notification can end this wait.
+    const notified = once(listener.events, "notified");
     await storeQuote();
-    expect(await Promise.all(waits)).toEqual(["notified", "notified"]);
-    expect(listener.waiters).toBe(0);
+    await notified;
+    expect(notifications - before).toBe(1);
   });
 
-  it("is not woken by a commit that stored nothing new", async () => {
+  it("announces nothing for a commit that stored nothing new", async () => {
+    const first = once(listener.events, "notified");
     await storeQuote();
-    const repeat = insertQuotes(db.ds, [
-      newQuote({ assetId: 1, price: "100", lastUpdated: new Date(Date.UTC(2026, 0, 1, 0, minute)) }),
-    ]);
-    expect(await repeat).toBe(0);
-    expect(await listener.wait(200)).toBe("timeout");
+    await first;
+    const before = notifications;
+    expect(await storeQuote(minute)).toBe(0);
+    // Notifications arrive in commit order on one connection: had the repeat announced itself, its
+    // notification would come before this one's.
+    const notified = once(listener.events, "notified");
+    await storeQuote();
+    await notified;
+    expect(notifications - before).toBe(1);
   });
 
-  it("ends a wait when its signal aborts", async () => {
-    const aborted = new AbortController();
-    const wait = listener.wait(FOREVER_MS, aborted.signal);
-    aborted.abort();
-    expect(await wait).toBe("aborted");
-  });
-
-  it("reconnects after its connection is killed and is woken again", async () => {
+  it("reconnects after its connection is killed, says so, and announces commits again", async () => {
     const admin = new Client({ connectionString: inject("postgresUrl") });
     await admin.connect();
+    const before = notifications;
     try {
       const lost = once(listener.events, "lost");
       const connected = once(listener.events, "connected");
@@ -70,15 +67,18 @@ describe("FeedListener: the LISTEN side of the quote feed", () => {
     } finally {
       await admin.end();
     }
-    const wait = listener.wait(FOREVER_MS);
+    // The loss itself counts as "look again": what was stored meanwhile is in the table.
+    expect(notifications - before).toBe(1);
+    const notified = once(listener.events, "notified");
     await storeQuote();
-    expect(await wait).toBe("notified");
+    await notified;
+    expect(notifications - before).toBe(2);
   });
 
-  it("answers waits at once after stop()", async () => {
-    const pending = listener.wait(FOREVER_MS);
+  it("says stopped once stop() is called", async () => {
+    const stopped = once(listener.events, "stopped");
     await listener.stop();
-    expect(await pending).toBe("stopped");
-    expect(await listener.wait(FOREVER_MS)).toBe("stopped");
+    await stopped;
+    expect(listener.stopped).toBe(true);
   });
 });

@@ -95,7 +95,7 @@ describe("quoteAdded over WebSocket (graphql-transport-ws)", () => {
       { s: ["btc"], c: "eur" },
     );
     // The subscriptions start at the current frontier; wait until both are listening.
-    await expect.poll(() => api.service.feed.waiters).toBe(2);
+    await expect.poll(() => api.service.hub.waiters).toBe(2);
     await store(["BTC", "USD", 1], ["ETH", "USD", 2]);
     await store(["BTC", "EUR", 3]);
     await store(["ETH", "EUR", 4], ["BTC", "EUR", 5]);
@@ -108,7 +108,7 @@ describe("quoteAdded over WebSocket (graphql-transport-ws)", () => {
     ]);
     all.dispose();
     btcEur.dispose();
-    await expect.poll(() => api.service.feed.waiters).toBe(0);
+    await expect.poll(() => api.service.hub.waiters).toBe(0);
   });
 
   it("refuses an unknown symbol with BAD_USER_INPUT", async () => {

@@ -1,6 +1,6 @@
 import type { DataSource } from "typeorm";
 import type { AssetRow } from "../db/store/assets";
-import type { FeedListener } from "../db/store/feed-listener";
+import type { FeedHub } from "../db/store/feed-hub";
 import type { RunRow } from "../db/store/runs";
 import { limited, type Sql } from "../db/store/sql";
 import { createLoaders, type Loaders } from "./loaders";
@@ -31,9 +31,12 @@ export interface GraphQLContext {
   caller: "admin" | "anonymous" | "invalid";
   /** False when no ADMIN_TOKEN is configured: every mutation is then refused. */
   adminConfigured: boolean;
-  feed: FeedListener;
+  /** The replica's quote feed: long polls and subscriptions wait here. */
+  hub: FeedHub;
   /** Aborts when the client goes away, releasing a long poll. */
   signal: AbortSignal;
+  /** The client's address (the TCP peer), for the per-client cap on waiters. */
+  client: string;
 }
 
 export interface ContextDeps {
@@ -41,7 +44,7 @@ export interface ContextDeps {
   converts: string[];
   ingestion: IngestionControl;
   adminToken: string | undefined;
-  feed: FeedListener;
+  hub: FeedHub;
 }
 
 /**
@@ -55,16 +58,23 @@ export function createContext(
   deps: ContextDeps,
   caller: GraphQLContext["caller"],
   signal: AbortSignal,
+  client: string,
 ): GraphQLContext {
   const db = limited(deps.dataSource, REQUEST_STATEMENTS);
   return {
-    feed: deps.feed,
+    hub: deps.hub,
     signal,
     db,
+    client,
     converts: deps.converts,
     ingestion: deps.ingestion,
     loaders: createLoaders(db),
     caller,
     adminConfigured: deps.adminToken !== undefined,
   };
+}
+
+/** The address a request came from: its TCP peer (behind a proxy, the proxy's). */
+export function clientOf(request: { socket: { remoteAddress?: string } }): string {
+  return request.socket.remoteAddress ?? "unknown";
 }

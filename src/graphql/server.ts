@@ -35,6 +35,8 @@ const CLIENT_CODES = new Set([
   "OPERATION_RESOLUTION_FAILURE",
   "PERSISTED_QUERY_NOT_FOUND",
   "PERSISTED_QUERY_NOT_SUPPORTED",
+  "TOO_MANY_WAITERS",
+  "TOO_MANY_SUBSCRIPTIONS",
 ]);
 
 export async function startGraphQLServer(options: GraphQLServerOptions): Promise<ApolloServer<GraphQLContext>> {

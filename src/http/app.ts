@@ -9,7 +9,8 @@ import type { DataSource } from "typeorm";
 import { WebSocketServer } from "ws";
 import type { Config } from "../config";
 import { callerOf } from "../graphql/auth";
-import { type ContextDeps, createContext } from "../graphql/context";
+import { type ContextDeps, clientOf, createContext } from "../graphql/context";
+import { tooManySubscriptions } from "../graphql/errors";
 import { startGraphQLServer } from "../graphql/server";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
@@ -19,7 +20,7 @@ import { healthRouter } from "./health";
 import { metricsRouter } from "./metrics";
 
 export interface HttpDeps {
-  config: Pick<Config, "http" | "graphql" | "nodeEnv" | "database">;
+  config: Pick<Config, "http" | "graphql" | "nodeEnv" | "database" | "feed">;
   logger: Logger;
   dataSource: DataSource;
   schema: GraphQLSchema;
@@ -84,7 +85,15 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
           deps.context,
           callerOf(typeof authorization === "string" ? authorization : undefined, deps.context.adminToken),
           closed.signal,
+          clientOf(ctx.extra.request),
         );
+      },
+      // graphql-ws counts the operation being started among the socket's own.
+      onSubscribe: (ctx) => {
+        const max = deps.config.feed.maxSubscriptionsPerSocket;
+        if (Object.keys(ctx.subscriptions).length <= max) return undefined;
+        deps.metrics.refusedSubscription();
+        return [tooManySubscriptions(max)];
       },
     },
     wsServer,
@@ -114,7 +123,12 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
         // A client that hangs up releases its long poll at once.
         const gone = new AbortController();
         res.once("close", () => gone.abort());
-        return createContext(deps.context, callerOf(req.headers.authorization, deps.context.adminToken), gone.signal);
+        return createContext(
+          deps.context,
+          callerOf(req.headers.authorization, deps.context.adminToken),
+          gone.signal,
+          clientOf(req),
+        );
       },
     }),
   );

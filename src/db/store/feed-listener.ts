@@ -7,19 +7,18 @@ import { QUOTE_CHANNEL } from "./quotes";
 
 const RECONNECT_MS = [1_000, 2_000, 5_000, 10_000];
 
-/** Why a wait ended. */
-export type WakeReason = "notified" | "timeout" | "aborted" | "stopped";
-
 /**
  * One LISTEN connection per replica: the NOTIFY that every quote-storing commit sends, from
- * whichever replica, wakes every long poll and subscription here. Notifications only say "look
+ * whichever replica, arrives here (and wakes the replica's FeedHub). Notifications only say "look
  * again"; the quotes themselves are always read from the table, so a missed or repeated one loses
  * nothing.
  */
 export class FeedListener {
-  /** `connected`: LISTEN is (again) in place; `lost`: the connection broke, a reconnect is scheduled. */
-  readonly events = new EventEmitter<{ connected: []; lost: [Error] }>();
-  readonly #wake = new EventEmitter<{ wake: [WakeReason] }>();
+  /**
+   * `connected`: LISTEN is (again) in place; `lost`: the connection broke, a reconnect is scheduled;
+   * `notified`: look again (a notification, or the connection was lost); `stopped`: stop() was called.
+   */
+  readonly events = new EventEmitter<{ connected: []; lost: [Error]; notified: []; stopped: [] }>();
   readonly #dataSource: DataSource;
   readonly #logger: Logger;
   #client: PoolClient | undefined;
@@ -27,37 +26,15 @@ export class FeedListener {
   #stopped = false;
   #failures = 0;
   #retry: NodeJS.Timeout | undefined;
-  #subscriptions = 0;
 
   constructor(dataSource: DataSource, logger: Logger) {
     this.#dataSource = dataSource;
     this.#logger = logger;
-    this.#wake.setMaxListeners(0);
   }
 
-  /** After stop(), waits return at once: long polls answer and subscriptions end. */
+  /** After stop(), nothing waits for notifications: long polls answer and subscriptions end. */
   get stopped(): boolean {
     return this.#stopped;
-  }
-
-  /** Open subscriptions (metrics). */
-  get subscriptions(): number {
-    return this.#subscriptions;
-  }
-
-  /** Counts a subscription until the returned function is called (once). */
-  subscribed(): () => void {
-    this.#subscriptions++;
-    let open = true;
-    return () => {
-      if (open) this.#subscriptions--;
-      open = false;
-    };
-  }
-
-  /** Long polls and subscriptions waiting right now. */
-  get waiters(): number {
-    return this.#wake.listenerCount("wake");
   }
 
   async start(): Promise<void> {
@@ -65,7 +42,7 @@ export class FeedListener {
       PoolClient,
       (error?: Error) => void,
     ];
-    client.on("notification", () => this.#wake.emit("wake", "notified"));
+    client.on("notification", () => this.events.emit("notified"));
     client.on("error", (error) => this.#lost(error));
     await client.query(`LISTEN ${QUOTE_CHANNEL}`);
     this.#client = client;
@@ -74,28 +51,10 @@ export class FeedListener {
     this.events.emit("connected");
   }
 
-  /** Resolves on the next notification, after `ms`, or when `signal` aborts, whichever is first. */
-  wait(ms: number, signal?: AbortSignal): Promise<WakeReason> {
-    if (this.#stopped) return Promise.resolve("stopped");
-    if (signal?.aborted) return Promise.resolve("aborted");
-    return new Promise((resolve) => {
-      const done = (reason: WakeReason) => {
-        clearTimeout(timer);
-        this.#wake.off("wake", done);
-        signal?.removeEventListener("abort", aborted);
-        resolve(reason);
-      };
-      const aborted = () => done("aborted");
-      const timer = setTimeout(done, ms, "timeout");
-      this.#wake.on("wake", done);
-      signal?.addEventListener("abort", aborted, { once: true });
-    });
-  }
-
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#retry);
-    this.#wake.emit("wake", "stopped");
+    this.events.emit("stopped");
     const client = this.#client;
     this.#client = undefined;
     if (client) {
@@ -109,8 +68,8 @@ export class FeedListener {
     if (this.#client) {
       this.#release?.(error);
       this.#client = undefined;
-      // Waiters re-read now: whatever was stored while the connection was down is in the table.
-      this.#wake.emit("wake", "notified");
+      // Look again now: whatever was stored while the connection was down is in the table.
+      this.events.emit("notified");
     }
     const delay = RECONNECT_MS[Math.min(this.#failures++, RECONNECT_MS.length - 1)];
     this.#logger.warn({ err: error, retryInMs: delay }, "lost the LISTEN connection for new quotes; reconnecting");

@@ -64,12 +64,52 @@ LEFT JOIN LATERAL (
 /** A quote row beside its statement's frontier; the quote columns are null when no row matched. */
 type FeedRow = RawQuote & { frontier: string; tx_position?: string };
 
+/** A quote and its own position in commit order. */
+export interface FeedEntry {
+  quote: QuoteRow;
+  position: FeedPosition;
+}
+
+/** A page of the feed with each quote's position (what the in-memory fan-out keeps). */
+export interface FeedEntryPage {
+  entries: FeedEntry[];
+  position: FeedPosition;
+  hasMore: boolean;
+}
+
 const quotesOf = (rows: FeedRow[]) => rows.filter((r) => r.id !== null).map(toQuote);
 
-const later = (a: FeedPosition, b: FeedPosition) => (a.txId > b.txId || (a.txId === b.txId && a.id >= b.id) ? a : b);
+/** Negative, zero or positive as `a` comes before, at or after `b` in commit order. */
+export function comparePositions(a: FeedPosition, b: FeedPosition): number {
+  if (a.txId !== b.txId) return a.txId < b.txId ? -1 : 1;
+  return a.id === b.id ? 0 : a.id < b.id ? -1 : 1;
+}
 
-/** At most `limit` quotes after `after` in commit order, and where the next read continues. */
-export async function readUpdates(db: Sql, after: FeedPosition, filter: FeedFilter, limit: number): Promise<FeedPage> {
+/** The later of two positions. */
+export const laterPosition = (a: FeedPosition, b: FeedPosition): FeedPosition => (comparePositions(a, b) >= 0 ? a : b);
+
+/**
+ * The page rule every reader of the feed follows, from the table or from memory: at most `limit`
+ * of the `found` quotes after `after` (at least `limit + 1` of them when there are more, all of them
+ * otherwise). A full page with more behind it ends at its last quote; any other page ends at
+ * `through`, the position up to which every quote has been looked at (the frontier, for a read of
+ * the table), or stays at `after` when that is already later.
+ */
+export function pageOf(after: FeedPosition, found: readonly FeedEntry[], limit: number, through: FeedPosition) {
+  const hasMore = found.length > limit;
+  const entries = found.slice(0, limit);
+  const last = entries.at(-1);
+  const position = hasMore && last ? last.position : laterPosition(after, through);
+  return { entries, position, hasMore };
+}
+
+/** At most `limit` quotes after `after` in commit order, with their positions, and where the next read continues. */
+export async function readUpdateEntries(
+  db: Sql,
+  after: FeedPosition,
+  filter: FeedFilter,
+  limit: number,
+): Promise<FeedEntryPage> {
   const rows: FeedRow[] = await rowsOf(db, UPDATES_SQL, [
     after.txId.toString(),
     after.id.toString(),
@@ -77,17 +117,24 @@ export async function readUpdates(db: Sql, after: FeedPosition, filter: FeedFilt
     filter.converts,
     limit + 1,
   ]);
-  const found = rows.filter((r) => r.id !== null);
-  const hasMore = found.length > limit;
-  const page = found.slice(0, limit);
-  const last = page.at(-1);
-  // A full page ends at its last row; otherwise everything below the frontier has been seen.
-  const position =
-    hasMore && last
-      ? { txId: BigInt(last.tx_position as string), id: BigInt(last.id) }
-      : later(after, { txId: BigInt(rows[0].frontier), id: 0n });
-  return { quotes: quotesOf(page), position, hasMore };
+  const found = rows
+    .filter((r) => r.id !== null)
+    .map((r) => ({ quote: toQuote(r), position: { txId: BigInt(r.tx_position as string), id: BigInt(r.id) } }));
+  // Everything below the frontier has been seen: a page that is not full ends there.
+  return pageOf(after, found, limit, { txId: BigInt(rows[0].frontier), id: 0n });
 }
+
+/** At most `limit` quotes after `after` in commit order, and where the next read continues. */
+export async function readUpdates(db: Sql, after: FeedPosition, filter: FeedFilter, limit: number): Promise<FeedPage> {
+  return pageOfQuotes(await readUpdateEntries(db, after, filter, limit));
+}
+
+/** A page with its positions dropped. */
+export const pageOfQuotes = ({ entries, position, hasMore }: FeedEntryPage): FeedPage => ({
+  quotes: entries.map((e) => e.quote),
+  position,
+  hasMore,
+});
 
 /** The newest final quote of each asset and currency, and the position after everything final. */
 export async function readLatestFinal(

@@ -1,17 +1,16 @@
 import { Args, Ctx, Query, Resolver, Root, Subscription } from "type-graphql";
 import { trackedAssets } from "../../db/store/assets";
-import { type FeedFilter, type FeedPage, readFrontier, readLatestFinal, readUpdates } from "../../db/store/feed";
+import { type FeedFilter, type FeedPage, type FeedPosition, readFrontier, readLatestFinal } from "../../db/store/feed";
 import type { QuoteRow } from "../../db/store/quotes";
 import { checkConvert } from "../args/convert.args";
 import { QuoteFilterArgs, QuoteUpdatesArgs } from "../args/quote-updates.args";
 import { requireAssets } from "../asset-lookup";
 import type { GraphQLContext } from "../context";
 import { updatesCursor } from "../cursor";
+import { tooManyWaiters } from "../errors";
 import { PriceQuote } from "../types/price-quote.type";
 import { QuoteUpdates } from "../types/quote-updates.type";
 
-/** Even without a notification, look again this often: the frontier also moves when unrelated transactions end. */
-const RECHECK_MS = 1_000;
 const SUBSCRIPTION_PAGE = 500;
 
 async function filterOf(ctx: GraphQLContext, { symbols, convert }: QuoteFilterArgs): Promise<FeedFilter> {
@@ -35,12 +34,7 @@ export class QuoteUpdatesResolver {
       const assetIds = filter.assetIds ?? (await trackedAssets(ctx.db)).map((a) => a.id);
       page = await readLatestFinal(ctx.db, assetIds, filter.converts);
     } else {
-      const deadline = Date.now() + args.waitSeconds * 1000;
-      page = await readUpdates(ctx.db, position, filter, args.limit);
-      while (page.quotes.length === 0 && Date.now() < deadline && !ctx.signal.aborted && !ctx.feed.stopped) {
-        await ctx.feed.wait(Math.min(RECHECK_MS, deadline - Date.now()), ctx.signal);
-        page = await readUpdates(ctx.db, page.position, filter, args.limit);
-      }
+      page = await longPoll(ctx, position, filter, args.limit, args.waitSeconds);
     }
     return {
       quotes: page.quotes.map(PriceQuote.from),
@@ -59,27 +53,66 @@ export class QuoteUpdatesResolver {
 }
 
 /**
+ * A poll without waitSeconds reads the table; a long poll waits in the replica's hub, which reads
+ * each commit once for all its waiters. Over a cap on waiters a long poll answers at once as one
+ * that found nothing new: no quotes, the cursor it came with, hasMore false. A client that follows
+ * the cursor stays correct without knowing about the cap (nothing is skipped or repeated, and no
+ * error to handle); it merely polls again sooner. An over-cap answer reads nothing.
+ */
+async function longPoll(
+  ctx: GraphQLContext,
+  position: FeedPosition,
+  filter: FeedFilter,
+  limit: number,
+  waitSeconds: number,
+): Promise<FeedPage> {
+  if (waitSeconds === 0) return ctx.hub.next(position, filter, limit, { ms: 0, signal: ctx.signal, db: ctx.db });
+  const admission = ctx.hub.admit(ctx.client, "poll");
+  if (!admission.admitted) return { quotes: [], position, hasMore: false };
+  try {
+    return await ctx.hub.next(position, filter, limit, { ms: waitSeconds * 1000, signal: ctx.signal, db: ctx.db });
+  } finally {
+    admission.release();
+  }
+}
+
+/**
  * The same feed as quoteUpdates, pushed: each subscription follows its own position in commit
- * order, so a subscriber sees every quote once, whichever replica stored it.
+ * order through the replica's hub, so a subscriber sees every quote once, whichever replica stored
+ * it. Over a cap on waiters it is refused with TOO_MANY_WAITERS.
  */
 async function quoteStream(ctx: GraphQLContext, args: QuoteFilterArgs): Promise<AsyncIterableIterator<PriceQuote>> {
   const filter = await filterOf(ctx, args);
+  const admission = ctx.hub.admit(ctx.client, "subscription");
+  if (!admission.admitted) throw tooManyWaiters(admission.cap, admission.limit);
+  const release = admission.release;
   const stopped = new AbortController();
   const signal = AbortSignal.any([stopped.signal, ctx.signal]);
-  let position = await readFrontier(ctx.db);
+  let position: FeedPosition;
+  try {
+    position = await readFrontier(ctx.db);
+  } catch (error) {
+    release();
+    throw error;
+  }
   let pending: QuoteRow[] = [];
-  const release = ctx.feed.subscribed();
 
   const iterator: AsyncIterableIterator<PriceQuote> = {
     async next() {
-      while (pending.length === 0 && !signal.aborted && !ctx.feed.stopped) {
-        const page = await readUpdates(ctx.db, position, filter, SUBSCRIPTION_PAGE);
-        position = page.position;
-        pending = page.quotes;
-        if (pending.length === 0) await ctx.feed.wait(RECHECK_MS, signal);
+      try {
+        while (pending.length === 0 && !signal.aborted && !ctx.hub.stopped) {
+          const wait = { ms: Number.POSITIVE_INFINITY, signal, db: ctx.db };
+          const page = await ctx.hub.next(position, filter, SUBSCRIPTION_PAGE, wait);
+          position = page.position;
+          pending = page.quotes;
+        }
+      } catch (error) {
+        // A failed read ends the subscription (with the error); a for-await does not call return() then.
+        release();
+        throw error;
       }
       const next = pending.shift();
-      if (next && !signal.aborted && !ctx.feed.stopped) return { value: PriceQuote.from(next), done: false };
+      if (next && !signal.aborted && !ctx.hub.stopped) return { value: PriceQuote.from(next), done: false };
       release();
       return { value: undefined, done: true };
     },
