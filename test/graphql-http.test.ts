@@ -1,6 +1,4 @@
-import { Writable } from "node:stream";
 import { Client } from "pg";
-import pino from "pino";
 import type { DataSource } from "typeorm";
 import { describe, expect, it } from "vitest";
 import { REQUEST_STATEMENTS } from "../src/graphql/context";
@@ -10,33 +8,7 @@ import { useApi } from "./support/api";
 import { createTestDatabase, insertSampleAssets, quietLogger, testConfig } from "./support/database";
 import { graphql } from "./support/graphql";
 import { cutDatabase } from "./support/ingestion";
-
-/** A logger at trace level whose `sql` lines (TypeORM's statements) are collected. */
-/** A logger at trace level that keeps every line it writes, parsed. */
-function logRecorder() {
-  const lines: Record<string, any>[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split("\n")) if (line) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { lines, logger: pino({ level: "trace" }, sink) };
-}
-
-/** A logger at trace level whose `sql` lines (the statements run) are collected. */
-function sqlRecorder() {
-  const { lines, logger } = logRecorder();
-  return {
-    get statements() {
-      return lines.filter((l) => l.msg === "sql").map((l) => String(l.sql).replace(/\s+/g, " ").trim());
-    },
-    clear: () => {
-      lines.length = 0;
-    },
-    logger,
-  };
-}
+import { logRecorder, sqlRecorder } from "./support/log-recorder";
 
 async function seed(ds: DataSource): Promise<void> {
   await ds.query(`
