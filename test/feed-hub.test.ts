@@ -10,7 +10,7 @@ import { updatesCursor } from "../src/graphql/cursor";
 import { type Service, startService } from "../src/service";
 import { type TestApi, useApi } from "./support/api";
 import { quietLogger, testConfig } from "./support/database";
-import { oneLine, sqlRecorder } from "./support/log-recorder";
+import { logRecorder, oneLine, sqlRecorder } from "./support/log-recorder";
 
 const UPDATES = `query($after: String, $symbols: [String!], $convert: String, $limit: Int, $wait: Int) {
   quoteUpdates(after: $after, symbols: $symbols, convert: $convert, limit: $limit, waitSeconds: $wait) {
@@ -436,5 +436,39 @@ describe("the feed hub's caps: MAX_WAITERS, MAX_WAITERS_PER_CLIENT, MAX_SUBSCRIP
     ]);
     await Promise.all([first.dispose(), second.dispose()]);
     await expect.poll(() => api.service.hub.subscriptions).toBe(0);
+  });
+});
+
+describe("the feed hub when it cannot read", () => {
+  const log = logRecorder();
+  const api = useApi({ seed: seedAssets, logger: log.logger });
+  const reads = readCounter(() => api.service);
+  const logged = (msg: string) => log.lines.filter((l) => l.msg === msg).length;
+
+  it("lets long polls read for themselves, so they fail as plain polls do, until a read of its own succeeds", async () => {
+    const writer = await connect(api);
+    const { cursor } = await poll(api.url, {});
+    // Every read of the feed now fails inside PostgreSQL; a notification makes the hub try.
+    await api.ds.query(`ALTER FUNCTION quote_tx_frontier() RENAME TO quote_tx_frontier_gone`);
+    try {
+      await writer.query(`SELECT pg_notify($1, '{}')`, [QUOTE_CHANNEL]);
+      await expect
+        .poll(() => logged("cannot read new quotes; long polls and subscriptions wait for the next read"))
+        .toBe(1);
+      const read = reads.since();
+      // Not parked for 30 s on a hub that cannot move: the poll reads, and fails as a poll without waitSeconds would.
+      await expect(poll(api.url, { after: cursor, wait: 30 })).rejects.toThrow(/INTERNAL_SERVER_ERROR/);
+      expect(read().request).toBe(1);
+    } finally {
+      await api.ds.query(`ALTER FUNCTION quote_tx_frontier_gone() RENAME TO quote_tx_frontier`);
+    }
+    await writer.query(`SELECT pg_notify($1, '{}')`, [QUOTE_CHANNEL]);
+    await expect.poll(() => logged("reading new quotes again")).toBe(1);
+    const read = reads.since();
+    const waiting = poll(api.url, { after: cursor, wait: 30 });
+    await expect.poll(() => api.service.hub.waiters).toBe(1);
+    const ids = await store(writer, [["BTC", "USD"]]);
+    expect((await waiting).quotes.map((q) => q.id)).toEqual(ids);
+    expect(read().request).toBe(0);
   });
 });
