@@ -181,22 +181,24 @@ export class Metrics {
 
   #feed(hub: FeedHub): void {
     const registers = [this.registry];
-    new Gauge({
-      name: "quotegraph_long_poll_waiters",
-      help: "quoteUpdates long polls and quoteAdded subscriptions waiting for new quotes right now.",
-      registers,
-      collect() {
-        this.set(hub.waiters);
-      },
-    });
-    new Gauge({
-      name: "quotegraph_subscriptions",
-      help: "Open quoteAdded subscriptions.",
-      registers,
-      collect() {
-        this.set(hub.subscriptions);
-      },
-    });
+    const gauges: [name: string, help: string, read: () => number][] = [
+      [
+        "quotegraph_long_poll_waiters",
+        "quoteUpdates long polls and quoteAdded subscriptions waiting for new quotes right now.",
+        () => hub.waiters,
+      ],
+      ["quotegraph_subscriptions", "Open quoteAdded subscriptions.", () => hub.subscriptions],
+    ];
+    for (const [name, help, read] of gauges) {
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read());
+        },
+      });
+    }
     const notifications = new Counter({
       name: "quotegraph_feed_notifications_total",
       help: "Notifications of stored quotes received (one per commit that stored any, from any replica).",
