@@ -392,6 +392,48 @@ describe("ingestion against the CMC simulator", () => {
     expect(flushed).toContain("\nquotegraph_buffered_quotes_dropped 1\n");
   });
 
+  it("records a buffered run's CMC failure when its quotes are stored later, and pauses for it at once", async () => {
+    let cut: { restore(): Promise<void> } | undefined;
+    // 150 coins: the first batch answers, then the daily credits run out and the database goes away.
+    const { ingestion } = make(
+      { TRACKED_SYMBOLS: syntheticSymbols(150) },
+      {
+        runner: { now: () => sim.now() },
+        fetch: afterFirstQuotesAnswer(async () => {
+          sim.failNext(faults.dailyLimit, 1);
+          cut = await cutDatabase(db);
+        }),
+      },
+    );
+    await ingestion.prepare();
+    const { run, action } = await ingestion.runNow();
+    expect(run.status).toBe("RUNNING");
+    expect(ingestion.buffer.size).toBe(100);
+    expect(action).toEqual({
+      kind: "pause",
+      until: new Date("2026-01-06T00:00:00Z"),
+      reason: "You've exceeded your API Key's daily rate limit.",
+    });
+
+    await cut?.restore();
+    sim.failNext(faults.serverError, 1);
+    await ingestion.runNow();
+    const [record] = await db.ds.query(
+      `SELECT status, quotes_fetched, quotes_inserted, quotes_skipped, credits_used, error_code, error_message
+       FROM ingestion_run WHERE id = $1`,
+      [run.id],
+    );
+    expect(record).toEqual({
+      status: "PARTIAL",
+      quotes_fetched: 100,
+      quotes_inserted: 100,
+      quotes_skipped: 0,
+      credits_used: 1,
+      error_code: "CMC_1009",
+      error_message: "You've exceeded your API Key's daily rate limit.",
+    });
+  });
+
   it("refuses to add mock prices to a database that holds another source's prices", async () => {
     const { ingestion } = make();
     await ingestion.prepare();

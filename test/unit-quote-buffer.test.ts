@@ -9,6 +9,8 @@ function batch(runId: number, quotes: number): BufferedRun {
     runId,
     quotesFetched: quotes + 1,
     creditsUsed: runId,
+    errorCode: null,
+    errorMessage: null,
     quotes: Array.from({ length: quotes }, (_, index) =>
       newQuote({ assetId: 1, price: `${runId}.${index + 1}`, lastUpdated: new Date("2026-01-05T00:00:00Z") }),
     ),
