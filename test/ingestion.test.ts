@@ -121,8 +121,11 @@ describe("ingestion against the CMC simulator", () => {
     sim.setFault(fault);
     const before = sim.calls.length;
     const { run, action } = await ingestion.runNow();
-    expect(run).toMatchObject({ status: "FAILED", errorCode: code, quotesInserted: 0 });
-    expect(action.kind).toBe("disable");
+    expect(run).toMatchObject({ status: "FAILED", errorCode: code, errorMessage: fault.message, quotesInserted: 0 });
+    expect(action).toEqual({
+      kind: "disable",
+      reason: `CoinMarketCap refused the API key (${code}): ${fault.message}`,
+    });
     expect(sim.calls.length - before).toBe(1);
     expect(ingestion.state()).toMatchObject({ enabled: false, nextRunAt: null });
   });
@@ -147,14 +150,20 @@ describe("ingestion against the CMC simulator", () => {
   });
 
   it("gives up after three rate-limited attempts (1011) and records the run FAILED, ingestion still enabled", async () => {
-    const { ingestion, waits } = make();
+    const { ingestion, waits } = make({}, { runner: { now: () => sim.now() } });
     await ingestion.prepare();
     await ingestion.runNow();
     sim.failNext(faults.ipRateLimit, 5);
     const { run, action } = await ingestion.runNow();
-    expect(run).toMatchObject({ status: "FAILED", errorCode: "CMC_1011" });
-    expect(waits).toHaveLength(2);
-    expect(action.kind).toBe("continue");
+    expect(run).toMatchObject({
+      status: "FAILED",
+      errorCode: "CMC_1011",
+      errorMessage: "You've hit an IP rate limit.",
+    });
+    // Two waits for the simulator's minute to turn (60 s, more than 1 s and 2 s), each with half the jitter.
+    expect(waits).toEqual([62_500, 62_500]);
+    expect(quoteCalls(sim).map((c) => c.errorCode)).toEqual([0, 1011, 1011, 1011]);
+    expect(action).toEqual({ kind: "continue" });
     expect(ingestion.state().enabled).toBe(true);
   });
 
@@ -169,8 +178,8 @@ describe("ingestion against the CMC simulator", () => {
     await ingestion.runNow();
     sim.setFault(fault);
     const { run, action } = await ingestion.runNow();
-    expect(run).toMatchObject({ status: "FAILED", errorCode: code });
-    expect(action).toMatchObject({ kind: "pause", until: new Date(resetAt) });
+    expect(run).toMatchObject({ status: "FAILED", errorCode: code, errorMessage: fault.message });
+    expect(action).toEqual({ kind: "pause", until: new Date(resetAt), reason: fault.message });
     expect(ingestion.state()).toMatchObject({ enabled: true, nextRunAt: new Date(resetAt) });
   });
 
@@ -280,7 +289,7 @@ describe("ingestion against the CMC simulator", () => {
     sim.failNext(faults.hang, 1);
     const { run } = await ingestion.runNow();
     expect(run).toMatchObject({ status: "FAILED", errorCode: "CMC_TIMEOUT" });
-    expect(run.errorMessage).toContain("300 ms");
+    expect(run.errorMessage).toBe("no complete response within 300 ms");
   });
 
   it("understands payload quirks: an inactive coin's null price is skipped, numbers sent as strings are stored exactly", async () => {
@@ -294,8 +303,33 @@ describe("ingestion against the CMC simulator", () => {
     sim.advanceMinute();
     sim.failNext(faults.stringNumbers, 1);
     expect((await ingestion.runNow()).run).toMatchObject({ status: "SUCCEEDED", quotesInserted: 2 });
-    const [row] = await db.ds.query(`SELECT price::text AS price FROM price_quote ORDER BY id DESC LIMIT 1`);
-    expect(row.price).toMatch(/^\d+(\.\d+)?$/);
+    // Digit for digit the strings the simulator sent for this minute (2026-01-05T00:02Z).
+    const rows = await db.ds.query(
+      `SELECT a.symbol, q.price::text, q.volume_24h::text, q.market_cap::text, q.percent_change_1h::text,
+         q.percent_change_24h::text, q.percent_change_7d::text
+       FROM price_quote q JOIN asset a ON a.id = q.asset_id WHERE q.last_updated = $1 ORDER BY a.cmc_id`,
+      [sim.now()],
+    );
+    expect(rows).toEqual([
+      {
+        symbol: "BTC",
+        price: "66954.93246017092",
+        volume_24h: "32640242558.415844",
+        market_cap: "1338561737600.0203",
+        percent_change_1h: "-0.22537659461350223",
+        percent_change_24h: "-0.28637869653819203",
+        percent_change_7d: "-15.11752832091533",
+      },
+      {
+        symbol: "ETH",
+        price: "1949.2325053826007",
+        volume_24h: "15353527514.197506",
+        market_cap: "235261277198.28253",
+        percent_change_1h: "0.14819611718088765",
+        percent_change_24h: "-5.63043374800658",
+        percent_change_7d: "-9.671603136418073",
+      },
+    ]);
   });
 
   it("stores a tiny price sent with an exponent (2.9e-8) exactly, as a plain decimal", async () => {
