@@ -1,7 +1,7 @@
 import { Client } from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FeedListener } from "../src/db/store/feed-listener";
-import type { Ingestion } from "../src/ingestion/ingestion";
+import type { Ingestion, IngestionOptions } from "../src/ingestion/ingestion";
 import { Metrics } from "../src/metrics";
 import { type CmcSimulator, faults, startCmcSimulator } from "../tools/cmc-simulator/server";
 import { quietLogger, useDatabase } from "./support/database";
@@ -40,6 +40,25 @@ describe("ingestion against the CMC simulator", () => {
     const made = simulatorIngestion(sim, db.ds, env, extra);
     started.push(made.ingestion);
     return made;
+  }
+
+  /**
+   * Ingestion, and its metrics, whose database is cut once CMC has answered the first quotes/latest
+   * request, so that the run's write is what fails; `first` runs before the cut (e.g. to make the
+   * next batch fail). `restore()` ends the outage.
+   */
+  function makeWithOutage(env: Record<string, string> = {}, extra: Partial<IngestionOptions> = {}, first = () => {}) {
+    let cut: { restore(): Promise<void> } | undefined;
+    const made = make(env, {
+      ...extra,
+      fetch: afterFirstQuotesAnswer(async () => {
+        first();
+        cut = await cutDatabase(db);
+      }),
+    });
+    const feed = new FeedListener(db.ds, quietLogger);
+    const metrics = new Metrics({ ingestion: made.ingestion, dataSource: db.ds, feed });
+    return { ...made, metrics, restore: async () => cut?.restore() };
   }
 
   it("seeds TRACKED_SYMBOLS through /map once, fetches by id, and stores one transaction of quotes", async () => {
@@ -353,23 +372,13 @@ describe("ingestion against the CMC simulator", () => {
   });
 
   it("keeps fetched quotes while the database is down and stores every one when it is back", async () => {
-    let cut: { restore(): Promise<void> } | undefined;
-    // Cuts the database after CMC has answered: the write is what fails.
-    const { ingestion } = make(
-      {},
-      {
-        fetch: afterFirstQuotesAnswer(async () => {
-          cut = await cutDatabase(db);
-        }),
-      },
-    );
-    const metrics = new Metrics({ ingestion, dataSource: db.ds, feed: new FeedListener(db.ds, quietLogger) });
+    const { ingestion, metrics, restore } = makeWithOutage();
     await ingestion.prepare();
     const { run } = await ingestion.runNow();
     expect(run.status).toBe("RUNNING");
     expect(ingestion.buffer.size).toBe(2);
     expect(await metrics.registry.metrics()).toContain("quotegraph_buffered_quotes 2");
-    await cut?.restore();
+    await restore();
     sim.advanceMinute();
     const next = await ingestion.runNow();
     expect(next.run.quotesInserted).toBe(2);
@@ -381,18 +390,8 @@ describe("ingestion against the CMC simulator", () => {
   });
 
   it("keeps at most bufferLimit quotes while the database is down, drops the oldest and counts them, and records the run's true figures", async () => {
-    let cut: { restore(): Promise<void> } | undefined;
     // 4 quotes (BTC and ETH in USD and EUR), in this order: BTC/USD, BTC/EUR, ETH/USD, ETH/EUR.
-    const { ingestion } = make(
-      { CONVERT: "USD,EUR" },
-      {
-        bufferLimit: 3,
-        fetch: afterFirstQuotesAnswer(async () => {
-          cut = await cutDatabase(db);
-        }),
-      },
-    );
-    const metrics = new Metrics({ ingestion, dataSource: db.ds, feed: new FeedListener(db.ds, quietLogger) });
+    const { ingestion, metrics, restore } = makeWithOutage({ CONVERT: "USD,EUR" }, { bufferLimit: 3 });
     await ingestion.prepare();
     const { run } = await ingestion.runNow();
     expect(run.status).toBe("RUNNING");
@@ -401,7 +400,7 @@ describe("ingestion against the CMC simulator", () => {
     expect(buffered).toContain("\nquotegraph_buffered_quotes 3\n");
     expect(buffered).toContain("\nquotegraph_buffered_quotes_dropped 1\n");
 
-    await cut?.restore();
+    await restore();
     // The next run stores the buffer first; its own CMC call fails, so it adds nothing.
     sim.failNext(faults.serverError, 1);
     expect((await ingestion.runNow()).run).toMatchObject({ status: "FAILED", quotesInserted: 0 });
@@ -427,17 +426,11 @@ describe("ingestion against the CMC simulator", () => {
   });
 
   it("records a buffered run's CMC failure when its quotes are stored later, and pauses for it at once", async () => {
-    let cut: { restore(): Promise<void> } | undefined;
     // 150 coins: the first batch answers, then the daily credits run out and the database goes away.
-    const { ingestion } = make(
+    const { ingestion, restore } = makeWithOutage(
       { TRACKED_SYMBOLS: syntheticSymbols(150) },
-      {
-        runner: { now: () => sim.now() },
-        fetch: afterFirstQuotesAnswer(async () => {
-          sim.failNext(faults.dailyLimit, 1);
-          cut = await cutDatabase(db);
-        }),
-      },
+      { runner: { now: () => sim.now() } },
+      () => sim.failNext(faults.dailyLimit, 1),
     );
     await ingestion.prepare();
     const { run, action } = await ingestion.runNow();
@@ -449,7 +442,7 @@ describe("ingestion against the CMC simulator", () => {
       reason: "You've exceeded your API Key's daily rate limit.",
     });
 
-    await cut?.restore();
+    await restore();
     sim.failNext(faults.serverError, 1);
     await ingestion.runNow();
     const [record] = await db.ds.query(
