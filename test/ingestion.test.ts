@@ -2,11 +2,24 @@ import { Client } from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FeedHub } from "../src/db/store/feed-hub";
 import { FeedListener } from "../src/db/store/feed-listener";
-import type { Ingestion } from "../src/ingestion/ingestion";
+import type { Ingestion, IngestionOptions } from "../src/ingestion/ingestion";
 import { Metrics } from "../src/metrics";
 import { type CmcSimulator, faults, startCmcSimulator } from "../tools/cmc-simulator/server";
 import { quietLogger, useDatabase } from "./support/database";
-import { cutDatabase, quoteCalls, simulatorIngestion } from "./support/ingestion";
+import {
+  afterFirstQuotesAnswer,
+  cutDatabase,
+  logRecorder,
+  nextRuns,
+  quoteCalls,
+  simulatorIngestion,
+  syntheticSymbols,
+} from "./support/ingestion";
+
+/** `count` consecutive CMC ids from `first`. */
+function cmcIds(first: number, count: number): number[] {
+  return Array.from({ length: count }, (_, index) => first + index);
+}
 
 describe("ingestion against the CMC simulator", () => {
   const db = useDatabase({ dataSource: "migrated" });
@@ -28,6 +41,29 @@ describe("ingestion against the CMC simulator", () => {
     const made = simulatorIngestion(sim, db.ds, env, extra);
     started.push(made.ingestion);
     return made;
+  }
+
+  /**
+   * Ingestion, and its metrics, whose database is cut once CMC has answered the first quotes/latest
+   * request, so that the run's write is what fails; `first` runs before the cut (e.g. to make the
+   * next batch fail). `restore()` ends the outage.
+   */
+  function makeWithOutage(env: Record<string, string> = {}, extra: Partial<IngestionOptions> = {}, first = () => {}) {
+    let cut: { restore(): Promise<void> } | undefined;
+    const made = make(env, {
+      ...extra,
+      fetch: afterFirstQuotesAnswer(async () => {
+        first();
+        cut = await cutDatabase(db);
+      }),
+    });
+    const hub = new FeedHub(db.ds, new FeedListener(db.ds, quietLogger), quietLogger, {
+      converts: ["USD"],
+      maxWaiters: 1,
+      maxWaitersPerClient: 1,
+    });
+    const metrics = new Metrics({ ingestion: made.ingestion, pools: { api: db.ds, writer: db.ds }, hub });
+    return { ...made, metrics, restore: async () => cut?.restore() };
   }
 
   it("seeds TRACKED_SYMBOLS through /map once, fetches by id, and stores one transaction of quotes", async () => {
@@ -109,8 +145,11 @@ describe("ingestion against the CMC simulator", () => {
     sim.setFault(fault);
     const before = sim.calls.length;
     const { run, action } = await ingestion.runNow();
-    expect(run).toMatchObject({ status: "FAILED", errorCode: code, quotesInserted: 0 });
-    expect(action.kind).toBe("disable");
+    expect(run).toMatchObject({ status: "FAILED", errorCode: code, errorMessage: fault.message, quotesInserted: 0 });
+    expect(action).toEqual({
+      kind: "disable",
+      reason: `CoinMarketCap refused the API key (${code}): ${fault.message}`,
+    });
     expect(sim.calls.length - before).toBe(1);
     expect(ingestion.state()).toMatchObject({ enabled: false, nextRunAt: null });
   });
@@ -135,14 +174,20 @@ describe("ingestion against the CMC simulator", () => {
   });
 
   it("gives up after three rate-limited attempts (1011) and records the run FAILED, ingestion still enabled", async () => {
-    const { ingestion, waits } = make();
+    const { ingestion, waits } = make({}, { runner: { now: () => sim.now() } });
     await ingestion.prepare();
     await ingestion.runNow();
     sim.failNext(faults.ipRateLimit, 5);
     const { run, action } = await ingestion.runNow();
-    expect(run).toMatchObject({ status: "FAILED", errorCode: "CMC_1011" });
-    expect(waits).toHaveLength(2);
-    expect(action.kind).toBe("continue");
+    expect(run).toMatchObject({
+      status: "FAILED",
+      errorCode: "CMC_1011",
+      errorMessage: "You've hit an IP rate limit.",
+    });
+    // Two waits for the simulator's minute to turn (60 s, more than 1 s and 2 s), each with half the jitter.
+    expect(waits).toEqual([62_500, 62_500]);
+    expect(quoteCalls(sim).map((c) => c.errorCode)).toEqual([0, 1011, 1011, 1011]);
+    expect(action).toEqual({ kind: "continue" });
     expect(ingestion.state().enabled).toBe(true);
   });
 
@@ -157,10 +202,64 @@ describe("ingestion against the CMC simulator", () => {
     await ingestion.runNow();
     sim.setFault(fault);
     const { run, action } = await ingestion.runNow();
-    expect(run).toMatchObject({ status: "FAILED", errorCode: code });
-    expect(action).toMatchObject({ kind: "pause", until: new Date(resetAt) });
+    expect(run).toMatchObject({ status: "FAILED", errorCode: code, errorMessage: fault.message });
+    expect(action).toEqual({ kind: "pause", until: new Date(resetAt), reason: fault.message });
     expect(ingestion.state()).toMatchObject({ enabled: true, nextRunAt: new Date(resetAt) });
   });
+
+  it.each(["daily", "monthly"] as const)(
+    "skips ticks while the %s credits are spent, calling CMC for none, and runs again from the reset",
+    async (kind) => {
+      // The last day of January: daily and monthly credits both come back at 2026-02-01T00:00Z.
+      await sim.close();
+      sim = await startCmcSimulator({
+        manualClock: true,
+        rateLimitPerMinute: 0,
+        syntheticCoins: 0,
+        startTime: new Date("2026-01-31T00:00:00Z"),
+      });
+      const reset = new Date("2026-02-01T00:00:00Z");
+      // Ticks every second; ingestion reads the simulator's clock, which moves only when told.
+      const log = logRecorder();
+      const skipped = "tick skipped: ingestion is paused";
+      const resumes = "CoinMarketCap credits are back; ingestion resumes";
+      const { ingestion } = make(
+        { INGEST_CRON: "* * * * * *" },
+        { logger: log.logger, runner: { now: () => sim.now() } },
+      );
+      await ingestion.prepare();
+      await ingestion.runNow();
+      sim.exhaustCredits(kind);
+      expect((await ingestion.runNow()).action).toMatchObject({ kind: "pause", until: reset });
+      const callsBefore = sim.calls.length;
+      // The last success is on this very minute, so no start-up run either.
+      await ingestion.start();
+      expect(await ingestion.scheduler.startupRun).toBeUndefined();
+      // A minute before the reset, ticks are still skipped (a tick that ran would fail what follows).
+      sim.advanceMinute(24 * 60 - 1);
+      const tick = () => Promise.race([log.next(skipped), nextRuns(ingestion, 1)]);
+      await tick();
+      await tick();
+      expect(sim.calls.length).toBe(callsBefore);
+      const [recorded] = await db.ds.query(
+        `SELECT (SELECT count(*) FROM ingestion_run)::int AS runs, (SELECT count(*) FROM price_quote)::int AS quotes`,
+      );
+      expect(recorded).toEqual({ runs: 2, quotes: 2 });
+      expect(ingestion.state().nextRunAt).toEqual(reset);
+      expect(log.count(resumes)).toBe(0);
+
+      // On the reset minute the simulator has the credits back, and the next tick runs.
+      sim.advanceMinute(1);
+      let [resumed] = await nextRuns(ingestion, 1);
+      // On a busy machine a later tick may find that run still going and be recorded SKIPPED first.
+      while (resumed.run.status === "SKIPPED") [resumed] = await nextRuns(ingestion, 1);
+      expect(resumed.run).toMatchObject({ trigger: "SCHEDULE", status: "SUCCEEDED", quotesInserted: 2 });
+      expect(sim.calls[callsBefore].path).toBe("/v2/cryptocurrency/quotes/latest");
+      expect(log.count(resumes)).toBe(1);
+      // The state shows the schedule's next tick again (some second of the wall clock), not the pause.
+      expect(ingestion.state().nextRunAt).not.toEqual(reset);
+    },
+  );
 
   it.each([
     ["a server error (500)", faults.serverError, "CMC_500"],
@@ -179,6 +278,34 @@ describe("ingestion against the CMC simulator", () => {
     expect(ingestion.state().enabled).toBe(true);
   });
 
+  it("records a run PARTIAL when a later batch fails: the earlier batch's quotes stored, its credits counted", async () => {
+    // 150 coins make two quotes/latest requests, ids 100000-100099 then 100100-100149; the second answers 500.
+    const { ingestion } = make(
+      { TRACKED_SYMBOLS: syntheticSymbols(150) },
+      { fetch: afterFirstQuotesAnswer(() => sim.failNext(faults.serverError, 1)) },
+    );
+    await ingestion.prepare();
+    const { run, action } = await ingestion.runNow();
+    expect(run).toMatchObject({
+      status: "PARTIAL",
+      quotesFetched: 100,
+      quotesInserted: 100,
+      quotesSkipped: 0,
+      creditsUsed: 1,
+      errorCode: "CMC_500",
+      errorMessage: "An internal server error occurred",
+    });
+    expect(action).toEqual({ kind: "continue" });
+    expect(quoteCalls(sim).map((c) => ({ id: c.query.id, status: c.status, credits: c.creditCount }))).toEqual([
+      { id: cmcIds(100_000, 100).join(","), status: 200, credits: 1 },
+      { id: cmcIds(100_100, 50).join(","), status: 500, credits: 0 },
+    ]);
+    const stored: { cmc_id: number }[] = await db.ds.query(
+      `SELECT a.cmc_id FROM price_quote q JOIN asset a ON a.id = q.asset_id ORDER BY a.cmc_id`,
+    );
+    expect(stored.map((r) => r.cmc_id)).toEqual(cmcIds(100_000, 100));
+  });
+
   it("times out a CMC request that never answers", async () => {
     const { ingestion } = make({}, { cmcTimeoutMs: 300 });
     await ingestion.prepare();
@@ -186,7 +313,7 @@ describe("ingestion against the CMC simulator", () => {
     sim.failNext(faults.hang, 1);
     const { run } = await ingestion.runNow();
     expect(run).toMatchObject({ status: "FAILED", errorCode: "CMC_TIMEOUT" });
-    expect(run.errorMessage).toContain("300 ms");
+    expect(run.errorMessage).toBe("no complete response within 300 ms");
   });
 
   it("understands payload quirks: an inactive coin's null price is skipped, numbers sent as strings are stored exactly", async () => {
@@ -200,8 +327,33 @@ describe("ingestion against the CMC simulator", () => {
     sim.advanceMinute();
     sim.failNext(faults.stringNumbers, 1);
     expect((await ingestion.runNow()).run).toMatchObject({ status: "SUCCEEDED", quotesInserted: 2 });
-    const [row] = await db.ds.query(`SELECT price::text AS price FROM price_quote ORDER BY id DESC LIMIT 1`);
-    expect(row.price).toMatch(/^\d+(\.\d+)?$/);
+    // Digit for digit the strings the simulator sent for this minute (2026-01-05T00:02Z).
+    const rows = await db.ds.query(
+      `SELECT a.symbol, q.price::text, q.volume_24h::text, q.market_cap::text, q.percent_change_1h::text,
+         q.percent_change_24h::text, q.percent_change_7d::text
+       FROM price_quote q JOIN asset a ON a.id = q.asset_id WHERE q.last_updated = $1 ORDER BY a.cmc_id`,
+      [sim.now()],
+    );
+    expect(rows).toEqual([
+      {
+        symbol: "BTC",
+        price: "66954.93246017092",
+        volume_24h: "32640242558.415844",
+        market_cap: "1338561737600.0203",
+        percent_change_1h: "-0.22537659461350223",
+        percent_change_24h: "-0.28637869653819203",
+        percent_change_7d: "-15.11752832091533",
+      },
+      {
+        symbol: "ETH",
+        price: "1949.2325053826007",
+        volume_24h: "15353527514.197506",
+        market_cap: "235261277198.28253",
+        percent_change_1h: "0.14819611718088765",
+        percent_change_24h: "-5.63043374800658",
+        percent_change_7d: "-9.671603136418073",
+      },
+    ]);
   });
 
   it("stores a tiny price sent with an exponent (2.9e-8) exactly, as a plain decimal", async () => {
@@ -225,30 +377,13 @@ describe("ingestion against the CMC simulator", () => {
   });
 
   it("keeps fetched quotes while the database is down and stores every one when it is back", async () => {
-    let cut: { restore(): Promise<void> } | undefined;
-    const { ingestion } = make(
-      {},
-      {
-        // Cuts the database after CMC has answered: the write is what fails.
-        fetch: async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-          const response = await fetch(input, init);
-          if (String(input).includes("quotes/latest") && !cut) cut = await cutDatabase(db);
-          return response;
-        },
-      },
-    );
-    const hub = new FeedHub(db.ds, new FeedListener(db.ds, quietLogger), quietLogger, {
-      converts: ["USD"],
-      maxWaiters: 1,
-      maxWaitersPerClient: 1,
-    });
-    const metrics = new Metrics({ ingestion, pools: { api: db.ds, writer: db.ds }, hub });
+    const { ingestion, metrics, restore } = makeWithOutage();
     await ingestion.prepare();
     const { run } = await ingestion.runNow();
     expect(run.status).toBe("RUNNING");
     expect(ingestion.buffer.size).toBe(2);
     expect(await metrics.registry.metrics()).toContain("quotegraph_buffered_quotes 2");
-    await cut?.restore();
+    await restore();
     sim.advanceMinute();
     const next = await ingestion.runNow();
     expect(next.run.quotesInserted).toBe(2);
@@ -257,6 +392,78 @@ describe("ingestion against the CMC simulator", () => {
     expect(count).toBe(4);
     const [first] = await db.ds.query(`SELECT status, quotes_inserted FROM ingestion_run WHERE id = $1`, [run.id]);
     expect(first).toEqual({ status: "SUCCEEDED", quotes_inserted: 2 });
+  });
+
+  it("keeps at most bufferLimit quotes while the database is down, drops the oldest and counts them, and records the run's true figures", async () => {
+    // 4 quotes (BTC and ETH in USD and EUR), in this order: BTC/USD, BTC/EUR, ETH/USD, ETH/EUR.
+    const { ingestion, metrics, restore } = makeWithOutage({ CONVERT: "USD,EUR" }, { bufferLimit: 3 });
+    await ingestion.prepare();
+    const { run } = await ingestion.runNow();
+    expect(run.status).toBe("RUNNING");
+    expect({ size: ingestion.buffer.size, dropped: ingestion.buffer.dropped }).toEqual({ size: 3, dropped: 1 });
+    const buffered = await metrics.registry.metrics();
+    expect(buffered).toContain("\nquotegraph_buffered_quotes 3\n");
+    expect(buffered).toContain("\nquotegraph_buffered_quotes_dropped 1\n");
+
+    await restore();
+    // The next run stores the buffer first; its own CMC call fails, so it adds nothing.
+    sim.failNext(faults.serverError, 1);
+    expect((await ingestion.runNow()).run).toMatchObject({ status: "FAILED", quotesInserted: 0 });
+    const stored = await db.ds.query(
+      `SELECT a.symbol || '/' || q.convert AS pair FROM price_quote q JOIN asset a ON a.id = q.asset_id ORDER BY q.id`,
+    );
+    expect(stored.map((r: { pair: string }) => r.pair)).toEqual(["BTC/EUR", "ETH/USD", "ETH/EUR"]);
+    const [record] = await db.ds.query(
+      `SELECT status, quotes_fetched, quotes_inserted, quotes_skipped, credits_used, error_code FROM ingestion_run WHERE id = $1`,
+      [run.id],
+    );
+    expect(record).toEqual({
+      status: "SUCCEEDED",
+      quotes_fetched: 4,
+      quotes_inserted: 3,
+      quotes_skipped: 1,
+      credits_used: 2,
+      error_code: null,
+    });
+    const flushed = await metrics.registry.metrics();
+    expect(flushed).toContain("\nquotegraph_buffered_quotes 0\n");
+    expect(flushed).toContain("\nquotegraph_buffered_quotes_dropped 1\n");
+  });
+
+  it("records a buffered run's CMC failure when its quotes are stored later, and pauses for it at once", async () => {
+    // 150 coins: the first batch answers, then the daily credits run out and the database goes away.
+    const { ingestion, restore } = makeWithOutage(
+      { TRACKED_SYMBOLS: syntheticSymbols(150) },
+      { runner: { now: () => sim.now() } },
+      () => sim.failNext(faults.dailyLimit, 1),
+    );
+    await ingestion.prepare();
+    const { run, action } = await ingestion.runNow();
+    expect(run.status).toBe("RUNNING");
+    expect(ingestion.buffer.size).toBe(100);
+    expect(action).toEqual({
+      kind: "pause",
+      until: new Date("2026-01-06T00:00:00Z"),
+      reason: "You've exceeded your API Key's daily rate limit.",
+    });
+
+    await restore();
+    sim.failNext(faults.serverError, 1);
+    await ingestion.runNow();
+    const [record] = await db.ds.query(
+      `SELECT status, quotes_fetched, quotes_inserted, quotes_skipped, credits_used, error_code, error_message
+       FROM ingestion_run WHERE id = $1`,
+      [run.id],
+    );
+    expect(record).toEqual({
+      status: "PARTIAL",
+      quotes_fetched: 100,
+      quotes_inserted: 100,
+      quotes_skipped: 0,
+      credits_used: 1,
+      error_code: "CMC_1009",
+      error_message: "You've exceeded your API Key's daily rate limit.",
+    });
   });
 
   it("refuses to add mock prices to a database that holds another source's prices", async () => {
@@ -290,6 +497,52 @@ describe("ingestion against the CMC simulator", () => {
     await ingestion.prepare();
     await ingestion.scheduler.refresh(2);
     expect(ingestion.state()).toMatchObject({ schedule: "* * * * *", projectedMonthlyCredits: 44640 });
+  });
+
+  /**
+   * Every 5 minutes within the hour twelve hours from now: the start-up decision sees a 5-minute
+   * interval, and no tick of it fires during the test.
+   */
+  const quietFiveMinutes = () => `*/5 ${(new Date().getHours() + 12) % 24} * * *`;
+
+  it.each([
+    ["SUCCEEDED", {}, () => ({})],
+    [
+      "PARTIAL",
+      { TRACKED_SYMBOLS: syntheticSymbols(150) },
+      () => ({ fetch: afterFirstQuotesAnswer(() => sim.failNext(faults.serverError, 1)) }),
+    ],
+  ])(
+    "makes no start-up run, and no CMC call, when a %s run finished less than one interval ago",
+    async (status, env, extra) => {
+      const { ingestion } = make(
+        { INGEST_CRON: quietFiveMinutes(), ...env },
+        { runner: { now: () => sim.now() }, ...extra() },
+      );
+      await ingestion.prepare();
+      expect((await ingestion.runNow()).run.status).toBe(status);
+      sim.advanceMinute(4);
+      const calls = sim.calls.length;
+      await ingestion.start();
+      expect(await ingestion.scheduler.startupRun).toBeUndefined();
+      expect(sim.calls.length).toBe(calls);
+      const runs = await db.ds.query(`SELECT trigger, status FROM ingestion_run ORDER BY id`);
+      expect(runs).toEqual([{ trigger: "MANUAL", status }]);
+    },
+  );
+
+  it("makes the start-up run when the last run that stored quotes finished one interval ago, whatever failed since", async () => {
+    const { ingestion } = make({ INGEST_CRON: quietFiveMinutes() }, { runner: { now: () => sim.now() } });
+    await ingestion.prepare();
+    await ingestion.runNow();
+    sim.advanceMinute(5);
+    sim.failNext(faults.serverError, 1);
+    // A run a moment ago, but it stored nothing.
+    expect((await ingestion.runNow()).run.status).toBe("FAILED");
+    await ingestion.start();
+    const startup = await ingestion.scheduler.startupRun;
+    expect(startup?.run).toMatchObject({ trigger: "STARTUP", status: "SUCCEEDED", quotesInserted: 2 });
+    expect(quoteCalls(sim).map((c) => c.status)).toEqual([200, 500, 200]);
   });
 
   it("makes one CMC call per claimed tick between three instances starting together, and one start-up run", async () => {

@@ -21,6 +21,14 @@ function ingestOnce(env: Record<string, string>): Promise<{ code: number; output
   );
 }
 
+/** The messages of the JSON log lines in a process's output. */
+function messagesOf(output: string): string[] {
+  return output
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => String(JSON.parse(line).msg));
+}
+
 describe("npm run ingest:once", () => {
   const fx = useSimulatorAndDatabase();
 
@@ -36,19 +44,24 @@ describe("npm run ingest:once", () => {
     const client = new Client({ connectionString: fx.db.url });
     await client.connect();
     onTestFinished(() => client.end());
-    const { rows } = await client.query(`SELECT trigger, status, quotes_inserted FROM ingestion_run`);
-    expect(rows).toEqual([{ trigger: "MANUAL", status: "SUCCEEDED", quotes_inserted: 2 }]);
+    const runs = async () =>
+      (await client.query(`SELECT trigger, status, quotes_inserted, error_code FROM ingestion_run ORDER BY id`)).rows;
+    expect(await runs()).toEqual([{ trigger: "MANUAL", status: "SUCCEEDED", quotes_inserted: 2, error_code: null }]);
 
     fx.sim.setFault(faults.serverError);
     const failed = await ingestOnce(env);
     expect(failed.code).toBe(1);
-    expect(failed.output).toContain("ingestion run failed");
+    expect(messagesOf(failed.output)).toContain("ingestion run failed: An internal server error occurred");
     fx.sim.setFault(undefined);
 
     const wrongKey = await ingestOnce({ ...env, CMC_API_KEY: "not-the-key-0123456789" });
     expect(wrongKey.code).toBe(1);
-    expect(wrongKey.output).toContain("CMC_1001");
+    expect(messagesOf(wrongKey.output)).toContain("ingestion run failed: This API Key is invalid.");
     expect(wrongKey.output).not.toContain("not-the-key-0123456789");
+    expect((await runs()).slice(1)).toEqual([
+      { trigger: "MANUAL", status: "FAILED", quotes_inserted: 0, error_code: "CMC_500" },
+      { trigger: "MANUAL", status: "FAILED", quotes_inserted: 0, error_code: "CMC_1001" },
+    ]);
   });
 });
 

@@ -113,6 +113,20 @@ describe("quoteAdded over WebSocket (graphql-transport-ws)", () => {
 
   it("refuses an unknown symbol with BAD_USER_INPUT", async () => {
     const bad = subscribe(client, `subscription { quoteAdded(symbols: ["NOPE"]) { price } }`);
-    await expect(bad.until(1)).rejects.toThrow(/BAD_USER_INPUT|unknown symbol/);
+    // The subscription's first result carries the errors; subscribe() turns them into a rejection.
+    const refused = await bad.until(1).then(
+      () => "no error",
+      (error: Error) => JSON.parse(error.message),
+    );
+    expect(refused).toEqual([
+      {
+        message:
+          'unknown symbol "NOPE": use the symbol of an asset this service knows (query assets), or track it first with trackAsset',
+        locations: [{ line: 1, column: 16 }],
+        path: ["quoteAdded"],
+        extensions: { code: "BAD_USER_INPUT" },
+      },
+    ]);
+    expect(bad.events).toEqual([]);
   });
 });

@@ -19,8 +19,10 @@ export interface IngestionOptions {
   config: Pick<Config, "cmc" | "converts" | "trackedSymbols" | "ingestCron">;
   dataSource: DataSource;
   logger: Logger;
-  /** Test seams for time and randomness; production uses the real ones. */
+  /** Test seams for time and randomness; production uses the real ones. The scheduler reads the same `now`. */
   runner?: Pick<RunnerOptions, "sleep" | "random" | "now" | "maxAttempts">;
+  /** Quotes the buffer keeps while the database is unavailable; default 10 000. */
+  bufferLimit?: number;
   cmcTimeoutMs?: number;
   /** The HTTP client CMC calls go through; default: global fetch. */
   fetch?: typeof fetch;
@@ -43,7 +45,7 @@ export type TrackResult = { asset: AssetRow; refused?: undefined } | { asset?: u
 
 /** Everything ingestion offers the rest of the service: its state, a manual run, tracking. */
 export class Ingestion {
-  readonly buffer = new QuoteBuffer(BUFFER_LIMIT);
+  readonly buffer: QuoteBuffer;
   /** `run`: every recorded run, with what the schedule does next; `cmc`: every CMC request. */
   readonly events = new EventEmitter<{ run: [RunOutcome]; cmc: [CmcCall] }>();
   readonly scheduler: IngestionScheduler;
@@ -55,6 +57,7 @@ export class Ingestion {
   constructor(options: IngestionOptions) {
     this.#o = options;
     const { config, dataSource, logger } = options;
+    this.buffer = new QuoteBuffer(options.bufferLimit ?? BUFFER_LIMIT);
     const cmc = new CmcClient({
       baseUrl: config.cmc.baseUrl,
       apiKey: config.cmc.apiKey,
@@ -87,6 +90,7 @@ export class Ingestion {
       monthlyCredits: config.cmc.monthlyCredits,
       expectedCoins: config.trackedSymbols.length,
       instance: `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
+      ...(options.runner?.now ? { now: options.runner.now } : {}),
     });
   }
 

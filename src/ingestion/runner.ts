@@ -172,13 +172,15 @@ export class IngestionRunner {
         runId: run.id,
         quotesFetched: run.quotesFetched,
         creditsUsed: run.creditsUsed,
+        errorCode: error ? errorCodeOf(error) : null,
+        errorMessage: error ? error.message : null,
         quotes: pending,
       });
       logger.error(
         { err: writeError, runId: run.id, buffered: this.#o.buffer.size, dropped },
         `could not store ${pending.length} fetched quotes; kept in memory until the database is back`,
       );
-      return { run, action: { kind: "continue" } };
+      return { run, action: error ? await this.#actionFor(error) : { kind: "continue" } };
     }
     run.quotesSkipped = run.quotesFetched - run.quotesInserted;
     run.status = error ? (run.quotesInserted > 0 ? "PARTIAL" : "FAILED") : "SUCCEEDED";

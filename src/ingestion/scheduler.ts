@@ -21,6 +21,11 @@ export interface SchedulerOptions {
   expectedCoins: number;
   /** Unique per process: recorded with each claimed tick. */
   instance: string;
+  /**
+   * The clock the pause and the start-up decision read; it must be the one runs are recorded on
+   * (the runner's `now`). Default: the system clock.
+   */
+  now?: () => Date;
 }
 
 export interface IngestionStateSnapshot {
@@ -34,7 +39,7 @@ export interface IngestionStateSnapshot {
 
 /** Triggers runs on a cron schedule that fits the CMC credit budget, one CMC call per tick across replicas. */
 export class IngestionScheduler {
-  readonly #o: SchedulerOptions;
+  readonly #o: Required<SchedulerOptions>;
   #job: Job | undefined;
   #cron = "";
   #projected = 0;
@@ -47,7 +52,7 @@ export class IngestionScheduler {
   startupRun: Promise<RunOutcome | undefined> = Promise.resolve(undefined);
 
   constructor(options: SchedulerOptions) {
-    this.#o = options;
+    this.#o = { now: () => new Date(), ...options };
   }
 
   state(): IngestionStateSnapshot {
@@ -139,7 +144,10 @@ export class IngestionScheduler {
   async #tick(fireDate: Date): Promise<void> {
     const { runner, dataSource, instance, logger } = this.#o;
     if (this.#pausedUntil) {
-      if (Date.now() < this.#pausedUntil.getTime()) return;
+      if (this.#o.now().getTime() < this.#pausedUntil.getTime()) {
+        logger.debug({ tick: fireDate, until: this.#pausedUntil }, "tick skipped: ingestion is paused");
+        return;
+      }
       logger.info("CoinMarketCap credits are back; ingestion resumes");
       this.#pausedUntil = undefined;
     }
@@ -169,7 +177,7 @@ export class IngestionScheduler {
     const { dataSource, instance, logger, runner } = this.#o;
     const interval = this.#intervalMs();
     const last = await lastStoringRunFinishedAt(dataSource);
-    if (last && Date.now() - last.getTime() < interval) {
+    if (last && this.#o.now().getTime() - last.getTime() < interval) {
       logger.info({ lastSuccessAt: last }, "no start-up run: the last successful run is recent");
       return undefined;
     }

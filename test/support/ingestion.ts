@@ -1,10 +1,13 @@
-import { once } from "node:events";
+import { EventEmitter, once } from "node:events";
+import { Writable } from "node:stream";
 import { Client } from "pg";
+import pino from "pino";
 import type { DataSource } from "typeorm";
 import { inject } from "vitest";
 import { loadConfig } from "../../src/config";
 import { Ingestion, type IngestionOptions } from "../../src/ingestion/ingestion";
 import type { RunOutcome } from "../../src/ingestion/runner";
+import type { Logger } from "../../src/logger";
 import type { CmcSimulator } from "../../tools/cmc-simulator/server";
 import { quietLogger, type TestDatabase } from "./database";
 
@@ -72,5 +75,66 @@ export async function cutDatabase(db: TestDatabase): Promise<{ restore(): Promis
       await admin.query(`ALTER DATABASE ${db.name} ALLOW_CONNECTIONS true`);
       await admin.end();
     },
+  };
+}
+
+/**
+ * A CMC client's fetch that calls `then` once, when the first quotes/latest answer has arrived and
+ * before the client reads it: to make the next batch fail (`sim.failNext`), or to cut the database
+ * so that the run's write is what fails.
+ */
+export function afterFirstQuotesAnswer(then: () => unknown): typeof fetch {
+  let called = false;
+  return async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+    const response = await fetch(input, init);
+    if (!called && String(input).includes("/quotes/latest")) {
+      called = true;
+      await then();
+    }
+    return response;
+  };
+}
+
+/** TRACKED_SYMBOLS naming the first `count` of the simulator's synthetic coins (CMC ids 100000 on). */
+export function syntheticSymbols(count: number): string {
+  return Array.from({ length: count }, (_, index) => `SYN${index}`).join(",");
+}
+
+export interface LogRecorder {
+  /** Logs at debug level and above. */
+  logger: Logger;
+  /** How many lines with this message were logged so far. */
+  count(message: string): number;
+  /** Resolves at the next line with this message. */
+  next(message: string): Promise<void>;
+}
+
+/** A logger whose messages a test counts and awaits, instead of waiting for time to pass. */
+export function logRecorder(): LogRecorder {
+  const messages: string[] = [];
+  const logged = new EventEmitter<{ line: [string] }>();
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split("\n")) {
+        if (line === "") continue;
+        const message = String(JSON.parse(line).msg);
+        messages.push(message);
+        logged.emit("line", message);
+      }
+      done();
+    },
+  });
+  return {
+    logger: pino({ level: "debug" }, sink),
+    count: (message) => messages.filter((m) => m === message).length,
+    next: (message) =>
+      new Promise<void>((resolve) => {
+        const check = (line: string) => {
+          if (line !== message) return;
+          logged.off("line", check);
+          resolve();
+        };
+        logged.on("line", check);
+      }),
   };
 }

@@ -99,12 +99,16 @@ export interface BufferedRun {
   runId: number;
   quotesFetched: number;
   creditsUsed: number;
+  /** The CMC failure that cut the run short (a later batch failed), or null. */
+  errorCode: string | null;
+  errorMessage: string | null;
   quotes: readonly NewQuote[];
 }
 
 /**
  * Stores a buffered run's quotes and completes its record (left RUNNING when the database went
- * away), in one transaction. Returns how many quotes were new.
+ * away), in one transaction: SUCCEEDED, or with its CMC error PARTIAL (FAILED when nothing was
+ * new), as a run that could write at once. Returns how many quotes were new.
  */
 export function storeBufferedRun(db: DataSource, batch: BufferedRun): Promise<number> {
   return db.transaction(async (tx) => {
@@ -113,10 +117,16 @@ export function storeBufferedRun(db: DataSource, batch: BufferedRun): Promise<nu
       tx,
       `UPDATE ingestion_run SET quotes_fetched = $2, credits_used = $3, quotes_inserted = quotes_inserted + $4,
          quotes_skipped = greatest($2 - quotes_inserted - $4, 0),
-         status = CASE WHEN status = 'RUNNING' THEN 'SUCCEEDED' ELSE status END,
+         status = CASE
+           WHEN status <> 'RUNNING' THEN status
+           WHEN $5::text IS NULL THEN 'SUCCEEDED'
+           WHEN quotes_inserted + $4 > 0 THEN 'PARTIAL'
+           ELSE 'FAILED'
+         END,
+         error_code = coalesce(error_code, $5), error_message = coalesce(error_message, $6),
          finished_at = coalesce(finished_at, now())
        WHERE id = $1`,
-      [batch.runId, batch.quotesFetched, batch.creditsUsed, inserted],
+      [batch.runId, batch.quotesFetched, batch.creditsUsed, inserted, batch.errorCode, batch.errorMessage],
     );
     return inserted;
   });

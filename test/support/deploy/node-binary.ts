@@ -10,8 +10,9 @@ const run = promisify(execFile);
 /**
  * A Node.js binary of the given version, from the npm registry's `node-<platform>-<arch>`
  * package (the official build, repackaged). Kept under the temporary folder by version, so later
- * runs on this machine reuse it; npm's own cache makes even a first download cheap after a
- * cleaned /tmp.
+ * runs on this machine reuse it; after a cleaned /tmp it comes from npm's own cache, without the
+ * network (`--prefer-offline`: the version is exact, so a cached copy is the right one). Only the
+ * first run on a machine needs the registry; without it this throws, saying so.
  */
 export async function nodeBinary(version: string): Promise<string> {
   const pkg = `node-${process.platform}-${process.arch}`;
@@ -21,8 +22,12 @@ export async function nodeBinary(version: string): Promise<string> {
     // Unpacked beside the final folder and renamed into place, so a half-unpacked copy is never used.
     const staging = await mkdtemp(`${dir}.partial-`);
     try {
-      const { stdout } = await run("npm", ["pack", `${pkg}@${version}`, "--json", "--pack-destination", staging], {
-        maxBuffer: 64 * 1024 * 1024,
+      const argv = ["pack", `${pkg}@${version}`, "--json", "--prefer-offline", "--pack-destination", staging];
+      const { stdout } = await run("npm", argv, { maxBuffer: 64 * 1024 * 1024 }).catch((error: Error) => {
+        throw new Error(
+          `Node ${version} (the Docker image's) is fetched from the npm registry once per machine, and ` +
+            `\`npm ${argv.slice(0, 2).join(" ")}\` failed; connect this machine to the registry once:\n${error.message}`,
+        );
       });
       const [packed] = JSON.parse(stdout) as { filename: string }[];
       if (!packed) throw new Error(`npm pack ${pkg}@${version} named no tarball`);
