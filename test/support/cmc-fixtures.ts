@@ -1,4 +1,5 @@
 import type { CmcQuote } from "../../src/coinmarketcap/schemas";
+import { BARE_QUOTE } from "./store-fixtures";
 
 /**
  * CoinMarketCap payloads for tests that feed the client's parsers directly (the CMC simulator
@@ -69,14 +70,5 @@ export function quotesLatestBody(...coins: Record<string, unknown>[]): string {
 export function parsedQuote(
   fields: Pick<CmcQuote, "cmcId" | "symbol" | "price" | "lastUpdated"> & Partial<CmcQuote>,
 ): CmcQuote {
-  return {
-    convert: "USD",
-    volume24h: null,
-    marketCap: null,
-    percentChange1h: null,
-    percentChange24h: null,
-    percentChange7d: null,
-    circulatingSupply: null,
-    ...fields,
-  };
+  return { ...BARE_QUOTE, ...fields };
 }
