@@ -9,12 +9,12 @@ import { quietLogger, useDatabase } from "./support/database";
 import {
   afterFirstQuotesAnswer,
   cutDatabase,
-  logRecorder,
   nextRuns,
   quoteCalls,
   simulatorIngestion,
   syntheticSymbols,
 } from "./support/ingestion";
+import { logRecorder } from "./support/log-recorder";
 
 /** `count` consecutive CMC ids from `first`. */
 function cmcIds(first: number, count: number): number[] {
@@ -316,14 +316,14 @@ describe("ingestion against the CMC simulator", () => {
     expect(run.errorMessage).toBe("no complete response within 300 ms");
   });
 
-  it("understands payload quirks: an inactive coin's null price is skipped, numbers sent as strings are stored exactly", async () => {
+  it("understands payload quirks: an inactive coin's null price is skipped (the run PARTIAL), numbers sent as strings are stored exactly", async () => {
     const { ingestion } = make();
     await ingestion.prepare();
     await ingestion.runNow();
     sim.advanceMinute();
     sim.failNext(faults.nullPrice(1027), 1);
     const nullPrice = (await ingestion.runNow()).run;
-    expect(nullPrice).toMatchObject({ status: "SUCCEEDED", quotesInserted: 1, quotesSkipped: 1 });
+    expect(nullPrice).toMatchObject({ status: "PARTIAL", quotesInserted: 1, quotesSkipped: 1 });
     sim.advanceMinute();
     sim.failNext(faults.stringNumbers, 1);
     expect((await ingestion.runNow()).run).toMatchObject({ status: "SUCCEEDED", quotesInserted: 2 });
@@ -464,6 +464,132 @@ describe("ingestion against the CMC simulator", () => {
       error_code: "CMC_1009",
       error_message: "You've exceeded your API Key's daily rate limit.",
     });
+  });
+
+  it("skips entries no market can have (negative numbers, a time in the future), stores none of them, and records the run PARTIAL", async () => {
+    const { ingestion } = make();
+    await ingestion.prepare();
+    await ingestion.runNow();
+    for (const fault of [faults.negativeNumbers(1027), faults.futureTime(1)]) {
+      sim.advanceMinute();
+      sim.failNext(fault, 1);
+      expect((await ingestion.runNow()).run).toMatchObject({
+        status: "PARTIAL",
+        quotesFetched: 2,
+        quotesInserted: 1,
+        quotesSkipped: 1,
+        errorCode: null,
+      });
+    }
+    const [absurd] = await db.ds.query(
+      `SELECT count(*)::int AS n FROM price_quote
+       WHERE price <= 0 OR volume_24h < 0 OR market_cap < 0 OR last_updated > now() + interval '1 day'`,
+    );
+    expect(absurd.n).toBe(0);
+    const [{ n }] = await db.ds.query(`SELECT count(*)::int AS n FROM price_quote`);
+    expect(n).toBe(4);
+  });
+
+  it("fetches a run's quotes while the database is unreachable as it begins, and records that run with them when it is back", async () => {
+    const { ingestion } = make({}, { runner: { now: () => sim.now() } });
+    await ingestion.prepare();
+    const first = sim.now();
+    await ingestion.runNow();
+    sim.advanceMinute();
+    const during = sim.now();
+    const outage = await cutDatabase(db);
+    let kept: Awaited<ReturnType<Ingestion["runNow"]>>;
+    try {
+      kept = await ingestion.runNow();
+    } finally {
+      await outage.restore();
+    }
+    expect(kept.run).toMatchObject({ id: 0, status: "RUNNING", quotesFetched: 2, creditsUsed: 1 });
+    expect(ingestion.buffer.size).toBe(2);
+    sim.advanceMinute();
+    const after = sim.now();
+    expect((await ingestion.runNow()).run).toMatchObject({ status: "SUCCEEDED", quotesInserted: 2 });
+    expect(ingestion.buffer.size).toBe(0);
+    const runs = await db.ds.query(
+      `SELECT trigger, status, started_at, quotes_fetched, quotes_inserted, credits_used FROM ingestion_run ORDER BY id`,
+    );
+    const record = (startedAt: Date) => ({
+      trigger: "MANUAL",
+      status: "SUCCEEDED",
+      started_at: startedAt,
+      quotes_fetched: 2,
+      quotes_inserted: 2,
+      credits_used: 1,
+    });
+    expect(runs).toEqual([record(first), record(during), record(after)]);
+  });
+
+  it("runs ticks without a claim while the database is unreachable, keeping their quotes until it is back", async () => {
+    const { ingestion } = make({ INGEST_CRON: "* * * * * *" });
+    await ingestion.start();
+    await ingestion.scheduler.startupRun;
+    const outage = await cutDatabase(db);
+    let callsDuring: number;
+    try {
+      const before = quoteCalls(sim).length;
+      await expect.poll(() => ingestion.buffer.size, { timeout: 10_000 }).toBeGreaterThan(0);
+      callsDuring = quoteCalls(sim).length - before;
+      expect(callsDuring).toBeGreaterThan(0);
+    } finally {
+      await outage.restore();
+    }
+    await expect.poll(() => ingestion.buffer.size, { timeout: 10_000 }).toBe(0);
+    await ingestion.scheduler.stop();
+    // Every call made is recorded as a run: the outage's from memory, the others at once.
+    const [{ runs }] = await db.ds.query(`SELECT count(*)::int AS runs FROM ingestion_run WHERE status <> 'SKIPPED'`);
+    expect(runs).toBe(quoteCalls(sim).length);
+  });
+
+  it("records runs a stopped process left RUNNING as FAILED (interrupted) at start, and leaves a live one", async () => {
+    await db.ds.query(`
+      INSERT INTO ingestion_run (trigger, status, started_at)
+      VALUES ('SCHEDULE', 'RUNNING', now() - interval '1 hour'), ('SCHEDULE', 'RUNNING', now() - interval '1 minute')`);
+    const { ingestion } = make({ INGEST_CRON: "*/5 * * * *" });
+    await ingestion.start();
+    await ingestion.scheduler.startupRun;
+    const runs = await db.ds.query(
+      `SELECT id, status, error_code, error_message FROM ingestion_run WHERE id <= 2 ORDER BY id`,
+    );
+    expect(runs).toEqual([
+      {
+        id: 1,
+        status: "FAILED",
+        error_code: "INTERRUPTED",
+        error_message: "interrupted: the process running it stopped before it finished",
+      },
+      { id: 2, status: "RUNNING", error_code: null, error_message: null },
+    ]);
+  });
+
+  it("stores the quotes kept in memory at shutdown when the database is back, and says how many are lost when it is not", async () => {
+    const back = makeWithOutage();
+    await back.ingestion.prepare();
+    expect((await back.ingestion.runNow()).run.status).toBe("RUNNING");
+    await back.restore();
+    await back.ingestion.stop();
+    expect(back.ingestion.buffer.size).toBe(0);
+    const [{ n }] = await db.ds.query(`SELECT count(*)::int AS n FROM price_quote`);
+    expect(n).toBe(2);
+
+    const recorder = logRecorder();
+    sim.advanceMinute();
+    const gone = makeWithOutage({}, { logger: recorder.logger });
+    try {
+      await gone.ingestion.prepare();
+      expect((await gone.ingestion.runNow()).run.status).toBe("RUNNING");
+      await gone.ingestion.stop();
+    } finally {
+      await gone.restore();
+    }
+    const lost = recorder.lines.filter((l) => l.level === 50 && /are lost$/.test(l.msg));
+    expect(lost.map((l) => [l.msg, l.quotes])).toEqual([
+      ["2 quotes fetched while the database was unavailable could not be stored before shutdown and are lost", 2],
+    ]);
   });
 
   it("refuses to add mock prices to a database that holds another source's prices", async () => {

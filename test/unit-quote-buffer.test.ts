@@ -1,13 +1,17 @@
 import { describe, expect, it } from "vitest";
-import type { BufferedRun } from "../src/db/store/runs";
+import type { RunReport } from "../src/db/store/runs";
 import { QuoteBuffer } from "../src/ingestion/quote-buffer";
 import { newQuote } from "./support/store-fixtures";
 
 /** A run's batch whose quotes are priced "<runId>.<n>", n from 1, so each quote says where it came from. */
-function batch(runId: number, quotes: number): BufferedRun {
+function batch(runId: number, quotes: number): RunReport & { runId: number } {
   return {
     runId,
+    trigger: "SCHEDULE",
+    startedAt: new Date("2026-01-05T00:00:00Z"),
+    finishedAt: new Date("2026-01-05T00:00:01Z"),
     quotesFetched: quotes + 1,
+    entriesSkipped: 1,
     creditsUsed: runId,
     errorCode: null,
     errorMessage: null,
@@ -21,7 +25,7 @@ function batch(runId: number, quotes: number): BufferedRun {
 function drain(buffer: QuoteBuffer): { runId: number; prices: string[] }[] {
   const held: { runId: number; prices: string[] }[] = [];
   for (let oldest = buffer.peek(); oldest; oldest = buffer.peek()) {
-    held.push({ runId: oldest.runId, prices: oldest.quotes.map((q) => q.price) });
+    held.push({ runId: oldest.runId ?? 0, prices: oldest.quotes.map((q) => q.price) });
     buffer.shift();
   }
   return held;

@@ -104,10 +104,22 @@ export class Ingestion {
     await this.scheduler.start();
   }
 
-  /** No new runs; a CMC call in flight is abandoned, a write in flight completes. */
-  stop(): Promise<void> {
+  /**
+   * No new runs; a CMC call in flight is abandoned, a write in flight completes. Quotes still kept
+   * in memory get one last try at the database; what cannot be stored is said loudly.
+   */
+  async stop(): Promise<void> {
     this.#shutdown.abort();
-    return this.scheduler.stop();
+    await this.scheduler.stop();
+    if (this.buffer.size === 0) return;
+    try {
+      await this.#runner.flushBuffer();
+    } catch (error) {
+      this.#o.logger.error(
+        { err: error, quotes: this.buffer.size, dropped: this.buffer.dropped },
+        `${this.buffer.size} quotes fetched while the database was unavailable could not be stored before shutdown and are lost`,
+      );
+    }
   }
 
   state(): IngestionStateSnapshot {

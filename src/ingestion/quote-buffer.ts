@@ -1,7 +1,7 @@
 import type { NewQuote } from "../db/store/quotes";
-import type { BufferedRun } from "../db/store/runs";
+import type { RunReport } from "../db/store/runs";
 
-type Batch = Omit<BufferedRun, "quotes"> & { quotes: NewQuote[] };
+type Batch = Omit<RunReport, "quotes"> & { quotes: NewQuote[] };
 
 /**
  * CMC's latest price cannot be fetched again later, so quotes fetched while the database is down
@@ -23,7 +23,7 @@ export class QuoteBuffer {
     return this.#dropped;
   }
 
-  add(batch: BufferedRun): number {
+  add(batch: RunReport): number {
     this.#batches.push({ ...batch, quotes: [...batch.quotes] });
     this.#size += batch.quotes.length;
     let dropped = 0;
@@ -39,7 +39,7 @@ export class QuoteBuffer {
     return dropped;
   }
 
-  peek(): BufferedRun | undefined {
+  peek(): RunReport | undefined {
     return this.#batches[0];
   }
 

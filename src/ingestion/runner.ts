@@ -2,10 +2,11 @@ import type { DataSource } from "typeorm";
 import type { CmcClient, CmcQuotesOutcome } from "../coinmarketcap/client";
 import { CmcError } from "../coinmarketcap/errors";
 import { addQuotesResult, emptyQuotesResult } from "../coinmarketcap/schemas";
+import { isDatabaseUnavailable } from "../db/availability";
 import type { IngestionTrigger } from "../db/entities/ingestion-run.entity";
 import { type AssetRow, trackedAssets } from "../db/store/assets";
-import { insertQuotes, type NewQuote } from "../db/store/quotes";
-import { finishRun, type RunRow, recordSkippedRun, startRun, storeBufferedRun } from "../db/store/runs";
+import type { NewQuote } from "../db/store/quotes";
+import { type RunReport, type RunRow, recordRun, recordSkippedRun, startRun } from "../db/store/runs";
 import type { Logger } from "../logger";
 import { rateLimitDelayMs } from "./backoff";
 import type { QuoteBuffer } from "./quote-buffer";
@@ -45,10 +46,29 @@ function errorCodeOf(error: CmcError): string {
   return `CMC_${error.kind.toUpperCase().replaceAll("-", "_")}`;
 }
 
+/** A run kept in memory, as its record will read until the database is back: RUNNING, nothing stored yet. */
+function unrecorded(report: RunReport): RunRow {
+  return {
+    id: report.runId ?? 0,
+    trigger: report.trigger,
+    status: "RUNNING",
+    startedAt: report.startedAt,
+    finishedAt: null,
+    quotesFetched: report.quotesFetched,
+    quotesInserted: 0,
+    quotesSkipped: 0,
+    creditsUsed: report.creditsUsed,
+    errorCode: report.errorCode,
+    errorMessage: report.errorMessage,
+  };
+}
+
 /** One ingestion run: tracked assets → CMC → one transaction of quotes → the run's record. */
 export class IngestionRunner {
   readonly #o: Required<RunnerOptions>;
   #current: Promise<RunOutcome | undefined> | undefined;
+  /** The tracked assets as last read: what a run fetches while the database is unreachable. */
+  #knownAssets: AssetRow[] | undefined;
 
   constructor(options: RunnerOptions) {
     this.#o = {
@@ -97,7 +117,8 @@ export class IngestionRunner {
     this.#current = claim().then((granted) => (granted ? this.#run(trigger, deadline) : undefined));
     try {
       const outcome = await this.#current;
-      if (outcome) this.#o.onRun(outcome);
+      // A run kept in memory is told of when it is recorded (flushBuffer).
+      if (outcome && outcome.run.status !== "RUNNING") this.#o.onRun(outcome);
       return outcome;
     } finally {
       this.#current = undefined;
@@ -111,16 +132,17 @@ export class IngestionRunner {
     return run;
   }
 
-  /** Stores quotes that were fetched while the database was unavailable, oldest first. */
+  /** Records the runs that ran while the database was unavailable, with their quotes, oldest first. */
   async flushBuffer(): Promise<number> {
     const { buffer, dataSource, logger } = this.#o;
     let stored = 0;
-    for (let batch = buffer.peek(); batch; batch = buffer.peek()) {
-      const inserted = await storeBufferedRun(dataSource, batch);
+    for (let report = buffer.peek(); report; report = buffer.peek()) {
+      const run = await recordRun(dataSource, report);
       buffer.shift();
-      stored += inserted;
+      stored += run.quotesInserted;
+      this.#o.onRun({ run, action: { kind: "continue" } });
       logger.info(
-        { runId: batch.runId, quotes: batch.quotes.length, inserted },
+        { runId: run.id, status: run.status, quotes: report.quotes.length, inserted: run.quotesInserted },
         "stored quotes kept while the database was unavailable",
       );
     }
@@ -128,83 +150,105 @@ export class IngestionRunner {
   }
 
   async #run(trigger: IngestionTrigger, deadline: Date | undefined): Promise<RunOutcome> {
-    const { dataSource, logger, tracker } = this.#o;
-    await this.flushBuffer();
-    const run = await startRun(dataSource, trigger, this.#o.now());
+    const { dataSource, logger } = this.#o;
+    const startedAt = this.#o.now();
     const started = performance.now();
-    let assets: AssetRow[] = [];
-    let fetched: CmcQuotesOutcome = { result: emptyQuotesResult(), error: null };
-    try {
-      await tracker.seed(this.#o.trackedSymbols);
-      assets = await trackedAssets(dataSource);
-      if (assets.length > 0) {
-        fetched = await this.#fetch(
-          assets.map((a) => a.cmcId).sort((a, b) => a - b),
-          deadline,
-        );
-      }
-    } catch (cmcError) {
-      // Resolving TRACKED_SYMBOLS through /map can fail like any CMC call.
-      if (!(cmcError instanceof CmcError)) throw cmcError;
-      fetched = { result: emptyQuotesResult(), error: cmcError };
-    }
+    const runId = await this.#begin(trigger, startedAt);
+    const { assets, fetched } = await this.#fetchTracked(deadline);
     const { result, error } = fetched;
 
     const assetIds = new Map(assets.map((a) => [a.cmcId, a.id]));
-    const pending: NewQuote[] = result.quotes.flatMap(({ cmcId, symbol, ...values }) => {
+    const quotes: NewQuote[] = result.quotes.flatMap(({ cmcId, symbol, ...values }) => {
       const assetId = assetIds.get(cmcId);
       return assetId === undefined ? [] : [{ ...values, assetId }];
     });
-    run.quotesFetched = result.quotes.length + result.skipped.length;
-    run.creditsUsed = result.creditCount;
     if (result.skipped.length > 0) {
       logger.warn(
-        { runId: run.id, skipped: result.skipped.slice(0, 20) },
+        { runId, skipped: result.skipped.slice(0, 20) },
         `skipped ${result.skipped.length} invalid CoinMarketCap entries`,
       );
     }
     if (result.notice) logger.warn({ notice: result.notice }, "CoinMarketCap notice");
-
-    try {
-      run.quotesInserted = await insertQuotes(dataSource, pending);
-    } catch (writeError) {
-      const dropped = this.#o.buffer.add({
-        runId: run.id,
-        quotesFetched: run.quotesFetched,
-        creditsUsed: run.creditsUsed,
-        errorCode: error ? errorCodeOf(error) : null,
-        errorMessage: error ? error.message : null,
-        quotes: pending,
-      });
-      logger.error(
-        { err: writeError, runId: run.id, buffered: this.#o.buffer.size, dropped },
-        `could not store ${pending.length} fetched quotes; kept in memory until the database is back`,
-      );
-      return { run, action: error ? await this.#actionFor(error) : { kind: "continue" } };
-    }
-    run.quotesSkipped = run.quotesFetched - run.quotesInserted;
-    run.status = error ? (run.quotesInserted > 0 ? "PARTIAL" : "FAILED") : "SUCCEEDED";
-    run.errorCode = error ? errorCodeOf(error) : null;
-    run.errorMessage = error ? error.message : null;
-    run.finishedAt = this.#o.now();
-    const finished = await finishRun(dataSource, run);
-
+    const report: RunReport = {
+      runId,
+      trigger,
+      startedAt,
+      finishedAt: this.#o.now(),
+      quotesFetched: result.quotes.length + result.skipped.length,
+      entriesSkipped: result.skipped.length,
+      creditsUsed: result.creditCount,
+      errorCode: error ? errorCodeOf(error) : null,
+      errorMessage: error ? error.message : null,
+      quotes,
+    };
     const action = error ? await this.#actionFor(error) : ({ kind: "continue" } as const);
+
+    let run: RunRow;
+    try {
+      run = await recordRun(dataSource, report);
+    } catch (writeError) {
+      if (!isDatabaseUnavailable(writeError)) throw writeError;
+      const dropped = this.#o.buffer.add(report);
+      logger.error(
+        { err: writeError, runId, buffered: this.#o.buffer.size, dropped },
+        `could not store ${quotes.length} fetched quotes; kept in memory until the database is back`,
+      );
+      // Recorded when the database is back (flushBuffer); until then the run is RUNNING, as in the table.
+      return { run: unrecorded(report), action };
+    }
     logger[error ? "error" : "info"](
       {
-        runId: finished.id,
+        runId: run.id,
         trigger,
-        status: finished.status,
-        fetched: finished.quotesFetched,
-        inserted: finished.quotesInserted,
-        skipped: finished.quotesSkipped,
-        credits: finished.creditsUsed,
+        status: run.status,
+        fetched: run.quotesFetched,
+        inserted: run.quotesInserted,
+        skipped: run.quotesSkipped,
+        credits: run.creditsUsed,
         ms: Math.round(performance.now() - started),
-        ...(error ? { error: finished.errorCode, kind: error.kind } : {}),
+        ...(error ? { error: run.errorCode, kind: error.kind } : {}),
       },
-      error ? `ingestion run ${finished.status.toLowerCase()}: ${error.message}` : "ingestion run succeeded",
+      error
+        ? `ingestion run ${run.status.toLowerCase()}: ${error.message}`
+        : `ingestion run ${run.status.toLowerCase()}`,
     );
-    return { run: finished, action };
+    return { run, action };
+  }
+
+  /**
+   * Stores what earlier runs kept in memory, then opens this run's RUNNING record. With the database
+   * unreachable the run goes on without a record (null): CMC's latest price cannot be fetched later.
+   */
+  async #begin(trigger: IngestionTrigger, startedAt: Date): Promise<number | null> {
+    try {
+      await this.flushBuffer();
+      return (await startRun(this.#o.dataSource, trigger, startedAt)).id;
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      this.#o.logger.warn(
+        { reason: (error as Error).message, buffered: this.#o.buffer.size },
+        "database unreachable: fetching this run's quotes into memory",
+      );
+      return null;
+    }
+  }
+
+  /** The tracked assets (the last ones read, while the database is unreachable) and their quotes from CMC. */
+  async #fetchTracked(deadline: Date | undefined): Promise<{ assets: AssetRow[]; fetched: CmcQuotesOutcome }> {
+    const none = { result: emptyQuotesResult(), error: null };
+    let assets = this.#knownAssets;
+    try {
+      await this.#o.tracker.seed(this.#o.trackedSymbols);
+      assets = await trackedAssets(this.#o.dataSource);
+      this.#knownAssets = assets;
+    } catch (error) {
+      // Resolving TRACKED_SYMBOLS through /map can fail like any CMC call.
+      if (error instanceof CmcError) return { assets: [], fetched: { result: emptyQuotesResult(), error } };
+      if (!isDatabaseUnavailable(error) || assets === undefined) throw error;
+    }
+    if (assets.length === 0) return { assets, fetched: none };
+    const ids = assets.map((a) => a.cmcId).sort((a, b) => a - b);
+    return { assets, fetched: await this.#fetch(ids, deadline) };
   }
 
   /** quotes/latest with retries on CMC's per-minute limit; a retry asks only for the ids still missing. */

@@ -2,9 +2,10 @@ import { parseExpression } from "cron-parser";
 import schedule, { type Job } from "node-schedule";
 import type { DataSource } from "typeorm";
 import { cronForInterval, fastestIntervalMinutes, projectCronMonthlyCredits } from "../coinmarketcap/credits";
+import { isDatabaseUnavailable } from "../db/availability";
 import { trackedAssetCount } from "../db/store/assets";
 import { claimSlot, claimStartup, pruneClaims } from "../db/store/claims";
-import { lastStoringRunFinishedAt } from "../db/store/runs";
+import { closeInterruptedRuns, lastStoringRunFinishedAt } from "../db/store/runs";
 import type { Logger } from "../logger";
 import type { IngestionRunner, RunAction, RunOutcome } from "./runner";
 
@@ -36,6 +37,9 @@ export interface IngestionStateSnapshot {
   projectedMonthlyCredits: number;
   monthlyCreditBudget: number;
 }
+
+/** A run RUNNING longer than this (or two intervals, if longer) belongs to a process that stopped. */
+const INTERRUPTED_AFTER_MS = 10 * 60_000;
 
 /** Triggers runs on a cron schedule that fits the CMC credit budget, one CMC call per tick across replicas. */
 export class IngestionScheduler {
@@ -71,6 +75,17 @@ export class IngestionScheduler {
   async start(): Promise<void> {
     await this.refresh(this.#o.expectedCoins);
     await pruneClaims(this.#o.dataSource);
+    // Runs a stopped process left RUNNING; a live replica's run is never this old.
+    const interrupted = await closeInterruptedRuns(
+      this.#o.dataSource,
+      Math.max(2 * this.#intervalMs(), INTERRUPTED_AFTER_MS),
+    );
+    if (interrupted > 0) {
+      this.#o.logger.warn(
+        { runs: interrupted },
+        "recorded runs a stopped process left RUNNING as FAILED (interrupted)",
+      );
+    }
     this.startupRun = this.#track(
       this.#startupRun().catch((error: unknown) => {
         this.#o.logger.error({ err: error }, `start-up ingestion run failed: ${(error as Error).message}`);
@@ -142,7 +157,7 @@ export class IngestionScheduler {
   }
 
   async #tick(fireDate: Date): Promise<void> {
-    const { runner, dataSource, instance, logger } = this.#o;
+    const { runner, logger } = this.#o;
     if (this.#pausedUntil) {
       if (this.#o.now().getTime() < this.#pausedUntil.getTime()) {
         logger.debug({ tick: fireDate, until: this.#pausedUntil }, "tick skipped: ingestion is paused");
@@ -159,7 +174,7 @@ export class IngestionScheduler {
       const next = this.#job?.nextInvocation();
       const outcome = await runner.runClaimed(
         "SCHEDULE",
-        () => claimSlot(dataSource, `tick:${fireDate.toISOString()}`, instance),
+        () => this.#claim(`tick:${fireDate.toISOString()}`),
         next ? new Date(next.getTime()) : undefined,
       );
       if (!outcome) {
@@ -170,6 +185,23 @@ export class IngestionScheduler {
     } catch (error) {
       logger.error({ err: error }, `ingestion tick failed: ${(error as Error).message}`);
       await runner.flushBuffer().catch(() => undefined);
+    }
+  }
+
+  /**
+   * A tick's claim. With the database unreachable replicas cannot take turns, so each fetches: a
+   * minute CMC served but nobody fetched is lost for good, while one fetched twice is stored once.
+   */
+  async #claim(slot: string): Promise<boolean> {
+    try {
+      return await claimSlot(this.#o.dataSource, slot, this.#o.instance);
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      this.#o.logger.warn(
+        { slot },
+        "database unreachable: running this tick without a claim (replicas may each fetch it)",
+      );
+      return true;
     }
   }
 

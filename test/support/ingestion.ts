@@ -1,13 +1,10 @@
-import { EventEmitter, once } from "node:events";
-import { Writable } from "node:stream";
+import { once } from "node:events";
 import { Client } from "pg";
-import pino from "pino";
 import type { DataSource } from "typeorm";
 import { inject } from "vitest";
 import { loadConfig } from "../../src/config";
 import { Ingestion, type IngestionOptions } from "../../src/ingestion/ingestion";
 import type { RunOutcome } from "../../src/ingestion/runner";
-import type { Logger } from "../../src/logger";
 import type { CmcSimulator } from "../../tools/cmc-simulator/server";
 import { quietLogger, type TestDatabase } from "./database";
 
@@ -98,43 +95,4 @@ export function afterFirstQuotesAnswer(then: () => unknown): typeof fetch {
 /** TRACKED_SYMBOLS naming the first `count` of the simulator's synthetic coins (CMC ids 100000 on). */
 export function syntheticSymbols(count: number): string {
   return Array.from({ length: count }, (_, index) => `SYN${index}`).join(",");
-}
-
-export interface LogRecorder {
-  /** Logs at debug level and above. */
-  logger: Logger;
-  /** How many lines with this message were logged so far. */
-  count(message: string): number;
-  /** Resolves at the next line with this message. */
-  next(message: string): Promise<void>;
-}
-
-/** A logger whose messages a test counts and awaits, instead of waiting for time to pass. */
-export function logRecorder(): LogRecorder {
-  const messages: string[] = [];
-  const logged = new EventEmitter<{ line: [string] }>();
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split("\n")) {
-        if (line === "") continue;
-        const message = String(JSON.parse(line).msg);
-        messages.push(message);
-        logged.emit("line", message);
-      }
-      done();
-    },
-  });
-  return {
-    logger: pino({ level: "debug" }, sink),
-    count: (message) => messages.filter((m) => m === message).length,
-    next: (message) =>
-      new Promise<void>((resolve) => {
-        const check = (line: string) => {
-          if (line !== message) return;
-          logged.off("line", check);
-          resolve();
-        };
-        logged.on("line", check);
-      }),
-  };
 }

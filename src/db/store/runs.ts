@@ -61,28 +61,6 @@ export async function startRun(db: Sql, trigger: IngestionTrigger, startedAt: Da
   return toRun(row);
 }
 
-/** Writes a run's outcome: status, finish time, figures and error. */
-export async function finishRun(db: Sql, run: RunRow): Promise<RunRow> {
-  const [row]: RawRun[] = await rowsOf(
-    db,
-    `UPDATE ingestion_run SET status = $2, finished_at = $3, quotes_fetched = $4, quotes_inserted = $5,
-       quotes_skipped = $6, credits_used = $7, error_code = $8, error_message = $9
-     WHERE id = $1 RETURNING ${COLUMNS}`,
-    [
-      run.id,
-      run.status,
-      run.finishedAt,
-      run.quotesFetched,
-      run.quotesInserted,
-      run.quotesSkipped,
-      run.creditsUsed,
-      run.errorCode,
-      run.errorMessage,
-    ],
-  );
-  return toRun(row);
-}
-
 /** A run that did not happen (one was already in progress), recorded as such. */
 export async function recordSkippedRun(db: Sql, trigger: IngestionTrigger, at: Date, reason: string): Promise<RunRow> {
   const [row]: RawRun[] = await rowsOf(
@@ -94,42 +72,86 @@ export async function recordSkippedRun(db: Sql, trigger: IngestionTrigger, at: D
   return toRun(row);
 }
 
-/** Quotes a run fetched while the database was unavailable, with the figures its record lacks. */
-export interface BufferedRun {
-  runId: number;
+/** What a run did, ready to be recorded with its quotes (or kept until the database is back). */
+export interface RunReport {
+  /** The run's RUNNING record; null when the database was unreachable as the run began. */
+  runId: number | null;
+  trigger: IngestionTrigger;
+  startedAt: Date;
+  finishedAt: Date;
+  /** CMC entries answered, valid or not. */
   quotesFetched: number;
+  /** Entries skipped as invalid or missing from CMC's answer. */
+  entriesSkipped: number;
   creditsUsed: number;
-  /** The CMC failure that cut the run short (a later batch failed), or null. */
+  /** The CMC failure that cut the run short, or null. */
   errorCode: string | null;
   errorMessage: string | null;
   quotes: readonly NewQuote[];
 }
 
 /**
- * Stores a buffered run's quotes and completes its record (left RUNNING when the database went
- * away), in one transaction: SUCCEEDED, or with its CMC error PARTIAL (FAILED when nothing was
- * new), as a run that could write at once. Returns how many quotes were new.
+ * A run's outcome: FAILED when CMC failed and nothing new was stored, PARTIAL when CMC failed after
+ * something was stored or when entries were skipped, SUCCEEDED otherwise.
  */
-export function storeBufferedRun(db: DataSource, batch: BufferedRun): Promise<number> {
+export function runStatus(report: Pick<RunReport, "errorCode" | "entriesSkipped">, inserted: number): IngestionStatus {
+  if (report.errorCode !== null) return inserted > 0 ? "PARTIAL" : "FAILED";
+  return report.entriesSkipped > 0 ? "PARTIAL" : "SUCCEEDED";
+}
+
+/**
+ * Stores a run's quotes and its complete record in one transaction: both or neither. The record is
+ * the run's RUNNING one, or a new one for a run that began while the database was unreachable.
+ */
+export function recordRun(db: DataSource, report: RunReport): Promise<RunRow> {
   return db.transaction(async (tx) => {
-    const inserted = await insertQuotesIn(tx, batch.quotes);
-    await rowsOf(
-      tx,
-      `UPDATE ingestion_run SET quotes_fetched = $2, credits_used = $3, quotes_inserted = quotes_inserted + $4,
-         quotes_skipped = greatest($2 - quotes_inserted - $4, 0),
-         status = CASE
-           WHEN status <> 'RUNNING' THEN status
-           WHEN $5::text IS NULL THEN 'SUCCEEDED'
-           WHEN quotes_inserted + $4 > 0 THEN 'PARTIAL'
-           ELSE 'FAILED'
-         END,
-         error_code = coalesce(error_code, $5), error_message = coalesce(error_message, $6),
-         finished_at = coalesce(finished_at, now())
-       WHERE id = $1`,
-      [batch.runId, batch.quotesFetched, batch.creditsUsed, inserted, batch.errorCode, batch.errorMessage],
-    );
-    return inserted;
+    const inserted = await insertQuotesIn(tx, report.quotes);
+    const values = [
+      report.trigger,
+      runStatus(report, inserted),
+      report.startedAt,
+      report.finishedAt,
+      report.quotesFetched,
+      inserted,
+      report.quotesFetched - inserted,
+      report.creditsUsed,
+      report.errorCode,
+      report.errorMessage,
+    ];
+    const [row]: RawRun[] =
+      report.runId === null
+        ? await rowsOf(
+            tx,
+            `INSERT INTO ingestion_run (trigger, status, started_at, finished_at, quotes_fetched, quotes_inserted,
+               quotes_skipped, credits_used, error_code, error_message)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
+            values,
+          )
+        : await rowsOf(
+            tx,
+            `UPDATE ingestion_run SET trigger = $1, status = $2, started_at = $3, finished_at = $4, quotes_fetched = $5,
+               quotes_inserted = $6, quotes_skipped = $7, credits_used = $8, error_code = $9, error_message = $10
+             WHERE id = $11 RETURNING ${COLUMNS}`,
+            [...values, report.runId],
+          );
+    return toRun(row);
   });
+}
+
+/**
+ * Runs left RUNNING since before `olderThan` ago: their process stopped before it could finish
+ * them (a live run finishes, or is recorded from memory, well within that). Recorded FAILED.
+ */
+export async function closeInterruptedRuns(db: Sql, olderThanMs: number): Promise<number> {
+  const closed = await rowsOf(
+    db,
+    `UPDATE ingestion_run SET status = 'FAILED', finished_at = now(), error_code = 'INTERRUPTED',
+       error_message = 'interrupted: the process running it stopped before it finished'
+     WHERE status = 'RUNNING' AND started_at < now() - $1 * interval '1 millisecond'
+     RETURNING id`,
+    [olderThanMs],
+  );
+  return closed.length;
 }
 
 /** The newest run first; `status` narrows to one outcome. */
