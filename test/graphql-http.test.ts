@@ -455,3 +455,61 @@ describe("one request's share of the database", () => {
     expect(await answer).toMatchObject({ status: 200 });
   });
 });
+
+describe("a client's malformed request is a 400 with a code it can act on, never a 500", () => {
+  const recorder = logRecorder();
+  const api = useApi({ env: { NODE_ENV: "" }, seed: insertSampleAssets, logger: recorder.logger });
+
+  it.each([
+    [
+      "a variable of the wrong type",
+      { query: "query($n: Int) { assets(first: $n) { nodes { id } } }", variables: { n: "x" } },
+      'Variable "$n" got invalid value "x"; Int cannot represent non-integer value: "x"',
+      "BAD_USER_INPUT",
+    ],
+    [
+      "a missing required variable",
+      { query: "query($s: String!) { candles(symbol: $s, interval: HOUR) { start } }" },
+      'Variable "$s" of required type "String!" was not provided.',
+      "BAD_USER_INPUT",
+    ],
+    [
+      "an unknown operationName for an anonymous operation",
+      { query: "{ assets { nodes { id } } }", operationName: "B" },
+      'Unknown operation named "B".',
+      "OPERATION_RESOLUTION_FAILURE",
+    ],
+    [
+      "an unknown operationName",
+      { query: "query A { assets { nodes { id } } }", operationName: "B" },
+      'Unknown operation named "B".',
+      "OPERATION_RESOLUTION_FAILURE",
+    ],
+    [
+      "a persisted-query hash that does not match its query",
+      { query: "{ assets { nodes { id } } }", extensions: { persistedQuery: { version: 1, sha256Hash: "abc" } } },
+      "provided sha does not match query",
+      "BAD_REQUEST",
+    ],
+    [
+      "an Int beyond 32 bits",
+      { query: "{ assets(first: 99999999999) { nodes { id } } }" },
+      "Int cannot represent non 32-bit signed integer value: 99999999999",
+      "GRAPHQL_VALIDATION_FAILED",
+    ],
+  ])("%s", async (_case, body, message, code) => {
+    recorder.lines.length = 0;
+    const response = await fetch(`${api.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(400);
+    const { errors } = await response.json();
+    expect(errors[0].message).toBe(message);
+    expect(errors[0].extensions).toEqual({ code });
+    // Logged as one request line at info, with no error and no stack trace.
+    expect(recorder.lines.filter((l) => l.level > 30)).toEqual([]);
+    expect(JSON.stringify(recorder.lines)).not.toMatch(/stack| {4}at /);
+  });
+});

@@ -136,14 +136,16 @@ export function complexityPlugin(schema: GraphQLSchema, limits: QueryLimits): Ap
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document }) {
+        async didResolveOperation({ request, document, operation }) {
+          // The operation Apollo resolved: a name that names none in the document is its error to report.
+          if (!operation) return;
           let complexity: number;
           try {
             complexity = getComplexity({
               schema,
               query: document,
               variables: request.variables ?? {},
-              operationName: request.operationName ?? undefined,
+              operationName: operation.name?.value,
               estimators: [costEstimator],
             });
           } catch (error) {

@@ -54,6 +54,11 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
     formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
       const code = formatted.extensions?.code;
       if (typeof code === "string" && CLIENT_CODES.has(code)) return formatted;
+      // Apollo's own refusals of a malformed request carry a 4xx status but no code.
+      const status = (error as { extensions?: { http?: { status?: number } } })?.extensions?.http?.status;
+      if (status !== undefined && status >= 400 && status < 500) {
+        return { message: formatted.message, extensions: { code: "BAD_REQUEST" } };
+      }
       const original = unwrapResolverError(error);
       if (isDatabaseUnavailable(original)) return outage.answer("unavailable", original, formatted.path);
       if (isStatementTimeout(original)) return outage.answer("timeout", original, formatted.path);
