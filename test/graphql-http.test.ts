@@ -505,7 +505,7 @@ describe("a client's malformed request is a 400 with a code it can act on, never
       body: JSON.stringify(body),
     });
     expect(response.status).toBe(400);
-    const { errors } = await response.json();
+    const { errors } = (await response.json()) as { errors: { message: string; extensions: unknown }[] };
     expect(errors[0].message).toBe(message);
     expect(errors[0].extensions).toEqual({ code });
     // Logged as one request line at info, with no error and no stack trace.

@@ -1,5 +1,5 @@
 import type { GraphQLRequestContextDidResolveOperation } from "@apollo/server";
-import { buildSchema, GraphQLError, parse, validate } from "graphql";
+import { buildSchema, GraphQLError, getOperationAST, parse, validate } from "graphql";
 import { describe, expect, it } from "vitest";
 import {
   aliasesRule,
@@ -38,10 +38,17 @@ async function check(
   request: { variables?: Record<string, unknown>; operationName?: string } = {},
 ): Promise<void> {
   const hooks = await complexityPlugin(schema, { maxDepth: 10, maxComplexity }).requestDidStart?.({} as never);
-  await hooks?.didResolveOperation?.({
+  await hooks?.didResolveOperation?.(resolved(query, request));
+}
+
+/** What Apollo hands the plugin once it has resolved the request's operation. */
+function resolved(query: string, request: { variables?: Record<string, unknown>; operationName?: string } = {}) {
+  const document = parse(query);
+  return {
     request: { query, ...request },
-    document: parse(query),
-  } as unknown as GraphQLRequestContextDidResolveOperation<never>);
+    document,
+    operation: getOperationAST(document, request.operationName),
+  } as unknown as GraphQLRequestContextDidResolveOperation<never>;
 }
 
 /** The points the plugin counts for a query: it reports them when refusing it for a budget of 0. */
@@ -190,10 +197,7 @@ describe("the service's own schema", () => {
     for (const [name, query] of Object.entries(queries)) {
       const hooks = await plugin.requestDidStart?.({} as never);
       try {
-        await hooks?.didResolveOperation?.({
-          request: { query },
-          document: parse(query),
-        } as unknown as GraphQLRequestContextDidResolveOperation<never>);
+        await hooks?.didResolveOperation?.(resolved(query));
       } catch (error) {
         out[name] = (error as GraphQLError).extensions.complexity;
       }
@@ -228,7 +232,7 @@ describe("the service's own schema", () => {
       ["{ quoteUpdates(waitSeconds: 31) { cursor } }", "waitSeconds must be a whole number from 0 to 30; got 31"],
     ]) {
       const hooks = await complexityPlugin(schema, { maxDepth: 10, maxComplexity: 1 }).requestDidStart?.({} as never);
-      const refused = await hooks?.didResolveOperation?.({ request: { query }, document: parse(query) } as never).then(
+      const refused = await hooks?.didResolveOperation?.(resolved(query)).then(
         () => undefined,
         (error: GraphQLError) => error,
       );
