@@ -10,6 +10,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // The reliability suite runs on its own (npm run test:reliability).
+    exclude: ["test/reliability/**", "**/node_modules/**"],
     benchmark: { include: ["bench/**/*.bench.ts"] },
     globalSetup: ["test/support/global-setup.ts"],
     testTimeout: 30_000,
