@@ -1,5 +1,5 @@
 import { request } from "node:http";
-import { gunzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { type CmcSimulator, faults, type SimulatorOptions, startCmcSimulator } from "../tools/cmc-simulator/server";
 
@@ -630,6 +630,70 @@ describe("faults", () => {
     expect(body.data["1027"].quote.USD).toMatchObject({ price: null, market_cap: null });
     expect(body.data["1"].quote.USD.price).toBe(67_021.28);
     expect((await get(`${QUOTES}?id=1027`)).body.data["1027"].quote.USD.price).toBe(1_950.41);
+  });
+
+  it("raw-body: that body and status instead of CMC's, free of charge", async () => {
+    await start();
+    sim?.failNext({ kind: "raw-body", body: '{"status":7}', httpStatus: 418, contentType: "text/plain" });
+    const res = await fetch(`${sim?.url}${QUOTES}?id=1`, { headers: { "X-CMC_PRO_API_KEY": "sim-key" } });
+    expect({ status: res.status, type: res.headers.get("content-type"), body: await res.text() }).toEqual({
+      status: 418,
+      type: "text/plain",
+      body: '{"status":7}',
+    });
+    expect(sim?.calls[0]).toMatchObject({ status: 418, errorCode: null, creditCount: 0 });
+  });
+
+  it("patch: CMC's answer with members replaced or removed, charged", async () => {
+    await start();
+    const normal = await get(`${QUOTES}?id=1`);
+    sim?.failNext({
+      kind: "patch",
+      patches: [
+        { path: ["data", "1", "quote", "USD", "price"], value: "free" },
+        { path: ["data", "1", "symbol"], value: undefined },
+        { path: ["data", "1", "__proto__"], value: { polluted: true } },
+        { path: ["status", "error_code"], value: 1001 },
+      ],
+    });
+    const { res, text, body } = await get(`${QUOTES}?id=1`);
+    expect(res.status).toBe(200);
+    const { symbol, ...rest } = normal.body.data["1"];
+    expect(symbol).toBe("BTC");
+    expect(body.status).toEqual({ ...normal.body.status, error_code: 1001, timestamp: expect.any(String) });
+    // An own member, as JSON.parse makes it, not the object's prototype.
+    expect(Object.getOwnPropertyDescriptor(body.data["1"], "__proto__")?.value).toEqual({ polluted: true });
+    expect(text).toContain('"__proto__":{"polluted":true}');
+    Reflect.deleteProperty(body.data["1"], "__proto__");
+    expect(body.data["1"]).toEqual({ ...rest, quote: { USD: { ...rest.quote.USD, price: "free" } } });
+    expect(sim?.calls[1]).toMatchObject({ status: 200, errorCode: 1001, creditCount: 1 });
+  });
+
+  it("drip: CMC's answer a few bytes at a time, whole in the end, charged", async () => {
+    await start();
+    const normal = await get(`${QUOTES}?id=1`);
+    sim?.failNext({ kind: "drip", chunkBytes: 64, intervalMs: 10 });
+    const began = performance.now();
+    const { text } = await get(`${QUOTES}?id=1`);
+    // The same answer, but for the request's time within the minute.
+    expect(JSON.parse(text).data).toEqual(normal.body.data);
+    // fetch asks for gzip: what drips is the compressed body (give or take a byte or two of its own time).
+    expect(performance.now() - began).toBeGreaterThanOrEqual(10 * (Math.ceil(gzipSync(text).length / 64) - 2));
+    expect(sim?.calls[1]).toMatchObject({ status: 200, errorCode: 0, creditCount: 1 });
+  });
+
+  it("flood: a 200 whose body never ends, until the client hangs up; free of charge", async () => {
+    await start();
+    sim?.failNext({ kind: "flood" });
+    const res = await fetch(`${sim?.url}${QUOTES}?id=1`, { headers: { "X-CMC_PRO_API_KEY": "sim-key" } });
+    const reader = res.body?.getReader();
+    let received = 0;
+    while (received <= 1_000_000) received += (await reader?.read())?.value?.byteLength ?? 0;
+    await reader?.cancel();
+    expect(res.headers.get("content-length")).toBeNull();
+    expect(sim?.calls[0]).toMatchObject({ status: 200, errorCode: null, creditCount: 0 });
+    // Answers again at once.
+    expect((await get(`${QUOTES}?id=1`)).res.status).toBe(200);
   });
 
   it("setDelay slows every answer", async () => {

@@ -1,7 +1,7 @@
 import type { Secret } from "../config";
 import type { Logger } from "../logger";
 import { QUOTE_BATCH_SIZE, quoteCallCredits } from "./credits";
-import { CmcError } from "./errors";
+import { CmcError, cmcErrorKind } from "./errors";
 import { readResponse } from "./response";
 import {
   addQuotesResult,
@@ -21,6 +21,8 @@ export interface CmcClientOptions {
   apiKey: Secret;
   /** Per request, body included; default 10 000. */
   timeoutMs?: number;
+  /** Largest response body read, in bytes once decompressed; default `MAX_BODY_BYTES` (16 MiB). */
+  maxBodyBytes?: number;
   logger: Logger;
   fetch?: typeof fetch;
   /** Aborts every request in flight, e.g. at shutdown: nothing is half-stored, since nothing was received. */
@@ -48,6 +50,13 @@ export interface CmcCall {
   seconds: number;
 }
 
+/**
+ * The largest answer this client asks for, quotes/latest for 100 coins in 120 currencies (CMC's
+ * limits), is about 6.3 MB (the simulator's, with CMC's fields); 16 MiB leaves room for more tags and
+ * fields, and keeps an endless body or a gzip bomb from filling memory for as long as the timeout.
+ */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
 const QUOTES_LATEST = "/v2/cryptocurrency/quotes/latest";
 const MAP = "/v1/cryptocurrency/map";
 const KEY_INFO = "/v1/key/info";
@@ -57,6 +66,7 @@ export class CmcClient {
   readonly #baseUrl: URL;
   readonly #apiKey: Secret;
   readonly #timeoutMs: number;
+  readonly #maxBodyBytes: number;
   readonly #logger: Logger;
   readonly #fetch: typeof fetch;
   readonly #signal: AbortSignal | undefined;
@@ -69,6 +79,7 @@ export class CmcClient {
     if (!Number.isInteger(this.#timeoutMs) || this.#timeoutMs <= 0) {
       throw new RangeError(`timeoutMs must be a positive whole number, got ${options.timeoutMs}`);
     }
+    this.#maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
     this.#logger = options.logger;
     this.#fetch = options.fetch ?? fetch;
     this.#signal = options.signal;
@@ -91,8 +102,9 @@ export class CmcClient {
     const result = emptyQuotesResult();
     for (let start = 0; start < uniqueIds.length; start += QUOTE_BATCH_SIZE) {
       const batch = uniqueIds.slice(start, start + QUOTE_BATCH_SIZE);
+      let response: CmcResponse | undefined;
       try {
-        const response = await this.#get(QUOTES_LATEST, {
+        response = await this.#get(QUOTES_LATEST, {
           id: batch.join(","),
           convert: codes.join(","),
           // Otherwise one delisted id fails the whole batch with a 400.
@@ -100,13 +112,14 @@ export class CmcClient {
         });
         addQuotesResult(result, {
           ...parseQuotesLatest(response, batch, codes),
-          // Should CMC leave out the count, assume the documented price rather than free.
-          creditCount: response.status.creditCount ?? quoteCallCredits(batch.length, codes.length),
+          creditCount: creditsCharged(response, batch.length, codes.length),
           notice: response.status.notice,
         });
       } catch (error) {
-        if (error instanceof CmcError) return { result, error };
-        throw error;
+        if (!(error instanceof CmcError)) throw error;
+        // A successful answer whose data is unusable was charged all the same.
+        if (response) result.creditCount += creditsCharged(response, batch.length, codes.length);
+        return { result, error };
       }
     }
     return { result, error: null };
@@ -166,7 +179,7 @@ export class CmcClient {
     const key = this.#apiKey.reveal();
     const started = performance.now();
     let httpStatus: number;
-    let text: string;
+    let text: string | null;
     try {
       const response = await this.#fetch(url, {
         headers: { "X-CMC_PRO_API_KEY": key, Accept: "application/json", "Accept-Encoding": "deflate, gzip" },
@@ -178,9 +191,19 @@ export class CmcClient {
           : AbortSignal.timeout(this.#timeoutMs),
       });
       httpStatus = response.status;
-      text = await response.text();
+      text = await readBody(response, this.#maxBodyBytes);
     } catch (error) {
       throw this.#transportError(endpoint, error, key);
+    }
+    if (text === null) {
+      const ok = httpStatus >= 200 && httpStatus < 300;
+      throw new CmcError({
+        kind: ok ? "malformed" : cmcErrorKind(httpStatus, null),
+        endpoint,
+        httpStatus,
+        errorCode: null,
+        message: `response body larger than ${this.#maxBodyBytes} bytes: not read further`,
+      });
     }
     // Nothing CMC or a proxy echoes back may carry the key into errors or logs.
     const response = readResponse(endpoint, httpStatus, scrub(text, key));
@@ -226,6 +249,28 @@ export class CmcClient {
   }
 }
 
+/**
+ * The body as text (as `Response.text()` decodes it), or null once it grows past `limit` bytes:
+ * reading stops there and the connection is dropped.
+ */
+async function readBody(response: Response, limit: number): Promise<string | null> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks, size));
+}
+
 // undici reports "fetch failed" and keeps the useful part (ECONNREFUSED, certificate errors) in `cause`;
 // an AggregateError cause (several addresses tried) has only its code.
 function describeNetworkError(error: unknown): string {
@@ -233,6 +278,11 @@ function describeNetworkError(error: unknown): string {
   const cause = error.cause;
   const detail = cause instanceof Error ? cause.message || (cause as NodeJS.ErrnoException).code : undefined;
   return detail ? `${error.message}: ${detail}` : error.message;
+}
+
+/** What a successful quotes/latest answer cost; should CMC leave out the count, the documented price rather than free. */
+function creditsCharged(response: CmcResponse, coins: number, converts: number): number {
+  return response.status.creditCount ?? quoteCallCredits(coins, converts);
 }
 
 function scrub(text: string, secret: string): string {

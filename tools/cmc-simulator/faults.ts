@@ -3,6 +3,7 @@ import {
   CMC_ERROR_MESSAGES,
   errorResponse,
   htmlResponse,
+  JSON_TYPE,
   type Outcome,
   type SimResponse,
   type SuccessMeta,
@@ -30,7 +31,22 @@ export type Fault = FaultScope &
     | { kind: "string-numbers" }
     | { kind: "null-price"; cmcId: number }
     | { kind: "override-quote"; cmcId: number; fields: Record<string, unknown> }
+    /** Instead of CMC: this body, as an impostor or a broken proxy would send it; free of charge. */
+    | { kind: "raw-body"; body: string; httpStatus?: number; contentType?: string }
+    /** CMC's answer with members replaced (or removed, where `value` is undefined); charged. */
+    | { kind: "patch"; patches: readonly BodyPatch[] }
+    /** CMC's answer, `chunkBytes` at a time every `intervalMs` ms; charged. */
+    | { kind: "drip"; chunkBytes: number; intervalMs: number }
+    /** A 200 whose body never ends (spaces inside a JSON array), gzipped if asked; free of charge. */
+    | { kind: "flood" }
   );
+
+/** One member of a JSON body to replace: `path` from the top, e.g. ["data", "1", "quote", "USD", "price"]. */
+export interface BodyPatch {
+  path: readonly (string | number)[];
+  /** Serialised with JSON.stringify: undefined removes the member, as it would from any JSON body. */
+  value: unknown;
+}
 
 type HttpErrorFault = Extract<Fault, { kind: "http-error" }>;
 
@@ -121,6 +137,23 @@ export function preemptiveResponse(fault: Fault, timestamp: Date): SimResponse |
       return htmlResponse(200, PROXY_PAGE);
     case "hang":
       return "hang";
+    case "raw-body":
+      return {
+        httpStatus: fault.httpStatus ?? 200,
+        contentType: fault.contentType ?? JSON_TYPE,
+        body: fault.body,
+        errorCode: null,
+        creditCount: 0,
+      };
+    case "flood":
+      return {
+        httpStatus: 200,
+        contentType: JSON_TYPE,
+        body: '{"status":{"error_code":0,"error_message":null},"data":[',
+        errorCode: null,
+        creditCount: 0,
+        delivery: { kind: "flood", chunk: " ".repeat(64 * 1024) },
+      };
     default:
       return undefined;
   }
@@ -135,6 +168,21 @@ export function successWithFault(fault: Fault | undefined, outcome: Outcome, met
       return successResponse(stringifyQuoteNumbers(outcome.data), outcome.credits, meta);
     case "override-quote":
       return successResponse(overrideQuote(outcome.data, fault.cmcId, fault.fields), outcome.credits, meta);
+    case "patch": {
+      const body = applyPatches(JSON.parse(successResponse(outcome.data, outcome.credits, meta).body), fault.patches);
+      const code = (body as { status?: { error_code?: unknown } } | null)?.status?.error_code;
+      return {
+        httpStatus: 200,
+        contentType: JSON_TYPE,
+        body: JSON.stringify(body) ?? "",
+        errorCode: typeof code === "number" ? code : null,
+        creditCount: outcome.credits,
+      };
+    }
+    case "drip": {
+      const { chunkBytes, intervalMs } = fault;
+      return { ...successResponse(outcome.data, outcome.credits, meta), delivery: { kind: "drip", chunkBytes, intervalMs } };
+    }
     case "malformed-json": {
       const response = successResponse(outcome.data, outcome.credits, meta);
       return { ...response, body: response.body.slice(0, Math.floor(response.body.length / 2)), errorCode: null };
@@ -142,6 +190,23 @@ export function successWithFault(fault: Fault | undefined, outcome: Outcome, met
     default:
       return successResponse(outcome.data, outcome.credits, meta);
   }
+}
+
+/** `body` with each patch applied in turn; a path must lead through existing objects or arrays. */
+function applyPatches(body: unknown, patches: readonly BodyPatch[]): unknown {
+  for (const { path, value } of patches) {
+    if (path.length === 0) throw new RangeError("a patch needs a path; raw-body replaces a whole body");
+    let parent = body;
+    for (const key of path.slice(0, -1)) {
+      if (parent === null || typeof parent !== "object") throw new RangeError(`no member ${path.join(".")} to patch`);
+      parent = (parent as Record<string | number, unknown>)[key];
+    }
+    if (parent === null || typeof parent !== "object") throw new RangeError(`no member ${path.join(".")} to patch`);
+    const last = path[path.length - 1];
+    // defineProperty, so that a "__proto__" member is an own member like any other key of parsed JSON.
+    Object.defineProperty(parent, last, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return body;
 }
 
 /** The coin `cmcId`'s quote in every currency, with `fields` in place of CMC's values. */

@@ -23,7 +23,16 @@ export interface SimResponse {
   errorCode: number | null;
   /** Credits charged for this request. */
   creditCount: number;
+  /** How the body goes out; default: at once. */
+  delivery?: Delivery;
 }
+
+/**
+ * `drip`: the (encoded) body `chunkBytes` at a time, one chunk every `intervalMs`, as a slow or
+ * congested link delivers it. `flood`: `body`, then `chunk` again and again, as fast as the client
+ * reads, until it hangs up (a proxy or impostor streaming without end; gzipped when asked).
+ */
+export type Delivery = { kind: "drip"; chunkBytes: number; intervalMs: number } | { kind: "flood"; chunk: string };
 
 /** A handler's successful answer: the `data` member and what it costs. */
 export interface Outcome {

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
-import { gzipSync } from "node:zlib";
+import { pipeline, Readable } from "node:stream";
+import { createGzip, gzipSync } from "node:zlib";
 import { Account } from "./account";
 import { type Fault, FaultSwitches, preemptiveResponse, successWithFault } from "./faults";
 import { cryptocurrencyMap } from "./map";
@@ -10,7 +11,7 @@ import { KEY_PARAM, type Query } from "./params";
 import { quotesLatest } from "./quotes";
 import { BadRequest, cmcError, errorResponse, htmlResponse, type Outcome, type SimResponse } from "./responses";
 
-export { type Fault, faults } from "./faults";
+export { type BodyPatch, type Fault, faults } from "./faults";
 
 export interface SimulatorOptions {
   /** Default 0: a free port. */
@@ -239,12 +240,12 @@ class Simulator implements CmcSimulator {
 
   #deliver(req: IncomingMessage, res: ServerResponse, response: SimResponse): void {
     if (this.#delayMs === 0) {
-      send(req, res, response);
+      send(req, res, response, this.#pending);
       return;
     }
     const timer = setTimeout(() => {
       this.#pending.delete(timer);
-      send(req, res, response);
+      send(req, res, response, this.#pending);
     }, this.#delayMs);
     this.#pending.add(timer);
   }
@@ -277,15 +278,48 @@ class Simulator implements CmcSimulator {
   }
 }
 
-function send(req: IncomingMessage, res: ServerResponse, response: SimResponse): void {
+function send(req: IncomingMessage, res: ServerResponse, response: SimResponse, timers: Set<NodeJS.Timeout>): void {
   if (res.destroyed) return;
-  let body = Buffer.from(response.body);
+  const gzip = /\bgzip\b/i.test(req.headers["accept-encoding"] ?? "");
   // No Retry-After and no X-RateLimit-*: CMC sends neither.
   const headers: OutgoingHttpHeaders = { "Content-Type": response.contentType, "Cache-Control": "no-cache" };
-  if (/\bgzip\b/i.test(req.headers["accept-encoding"] ?? "")) {
-    body = gzipSync(body);
-    headers["Content-Encoding"] = "gzip";
+  if (gzip) headers["Content-Encoding"] = "gzip";
+  const { delivery } = response;
+  if (delivery?.kind === "flood") {
+    // Chunked, without end: only the client hanging up (or close()) stops it.
+    res.writeHead(response.httpStatus, headers);
+    const chunks = Readable.from(endless(response.body, delivery.chunk));
+    const done = () => undefined;
+    if (gzip) pipeline(chunks, createGzip(), res, done);
+    else pipeline(chunks, res, done);
+    return;
   }
+  const body = gzip ? gzipSync(Buffer.from(response.body)) : Buffer.from(response.body);
   headers["Content-Length"] = body.length;
-  res.writeHead(response.httpStatus, headers).end(body);
+  res.writeHead(response.httpStatus, headers);
+  if (delivery?.kind !== "drip") {
+    res.end(body);
+    return;
+  }
+  let sent = 0;
+  const next = () => {
+    timers.delete(timer);
+    if (res.destroyed) return;
+    const chunk = body.subarray(sent, sent + delivery.chunkBytes);
+    sent += chunk.length;
+    if (sent >= body.length) {
+      res.end(chunk);
+      return;
+    }
+    res.write(chunk);
+    timer = setTimeout(next, delivery.intervalMs);
+    timers.add(timer);
+  };
+  let timer = setTimeout(next, delivery.intervalMs);
+  timers.add(timer);
+}
+
+function* endless(first: string, chunk: string): Generator<string> {
+  yield first;
+  for (;;) yield chunk;
 }
