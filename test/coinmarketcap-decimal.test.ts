@@ -42,6 +42,23 @@ describe("toDecimalString", () => {
     },
   );
 
+  it("takes magnitudes up to 1e±1000 and up to 1000 significant digits, however they are written", () => {
+    expect(toDecimalString(`1${"0".repeat(1000)}`)).toBe(`1${"0".repeat(1000)}`);
+    expect(toDecimalString(`0.${"0".repeat(999)}1`)).toBe(`0.${"0".repeat(999)}1`);
+    expect(toDecimalString("1".repeat(1000))).toBe("1".repeat(1000));
+    expect(toDecimalString(`0.0${"1".repeat(1000)}e-998`)).toBe(`0.${"0".repeat(999)}${"1".repeat(1000)}`);
+  });
+
+  it.each([
+    ["1 followed by 1001 zeros", `1${"0".repeat(1001)}`],
+    ["1001 zeros after the point, then 1", `0.${"0".repeat(1000)}1`],
+    ["1001 significant digits", "1".repeat(1001)],
+    ["200 000 nines", "9".repeat(200_000)],
+    ["0.1e-1000", "0.1e-1000"],
+  ])("rejects %s: PostgreSQL numeric refuses such text, and with it the insert of a whole run", (_name, value) => {
+    expect(toDecimalString(value)).toBeNull();
+  });
+
   it("rejects non-finite numbers", () => {
     expect(toDecimalString(Number.POSITIVE_INFINITY)).toBeNull();
     expect(toDecimalString(Number.NaN)).toBeNull();

@@ -71,4 +71,18 @@ describe("CmcError", () => {
     });
     expect(error.message).toHaveLength(301);
   });
+
+  it("puts U+FFFD in place of NUL characters, which a PostgreSQL text column cannot hold", () => {
+    // V8 quotes the start of a body that is not JSON in its SyntaxError, NULs included.
+    const error = new CmcError({
+      kind: "malformed",
+      endpoint: "/v2/cryptocurrency/quotes/latest",
+      httpStatus: 200,
+      errorCode: null,
+      message: "response body is not JSON: Unexpected token '\u0000', \"\u0000a\u0000\" is not valid JSON",
+    });
+    expect(error.message).toBe(
+      "response body is not JSON: Unexpected token '\ufffd', \"\ufffda\ufffd\" is not valid JSON",
+    );
+  });
 });

@@ -110,6 +110,27 @@ describe("parseQuotesLatest", () => {
     expect(result).toEqual({ quotes: [], skipped: [{ cmcId: 7, convert: "USD", reason }] });
   });
 
+  it("skips a quote dated more than an hour past this service's time, even when CMC's clock says the same", () => {
+    const text = tiny({ USD: cmcQuote({ price: 2, last_updated: "2099-01-01T00:00:00.000Z" }) }).replace(
+      "2026-02-19T20:02:03.489Z",
+      "2099-01-01T00:00:30.000Z",
+    );
+    const now = new Date("2026-02-19T20:02:04.000Z");
+    expect(parseQuotesLatest(readResponse(QUOTES, 200, text), [7], ["USD"], now)).toEqual({
+      quotes: [],
+      skipped: [
+        {
+          cmcId: 7,
+          convert: "USD",
+          reason: "last_updated 2099-01-01T00:00:00.000Z is after this service's time 2026-02-19T20:02:04.000Z",
+        },
+      ],
+    });
+    // An hour ahead of this service's clock is still a quote (clocks differ a little).
+    const hourAhead = tiny({ USD: cmcQuote({ price: 2, last_updated: "2026-02-19T21:02:00.000Z" }) });
+    expect(parseQuotesLatest(readResponse(QUOTES, 200, hourAhead), [7], ["USD"], now).quotes).toHaveLength(1);
+  });
+
   it("keeps zero volume and market cap, negative changes, and a time up to an hour past the response's", () => {
     const quote = {
       price: "0.00000001",

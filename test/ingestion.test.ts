@@ -266,6 +266,8 @@ describe("ingestion against the CMC simulator", () => {
     ["truncated JSON", faults.malformedJson, "CMC_MALFORMED"],
     ["an HTML page", faults.nonJson, "CMC_MALFORMED"],
     ["a response without data", faults.missingData, "CMC_MALFORMED"],
+    // Quoted in the message, which PostgreSQL text cannot hold as such.
+    ["a body with a NUL character", { kind: "raw-body", body: "\u0000" } as const, "CMC_MALFORMED"],
   ])("records %s as FAILED and stays scheduled for the next tick", async (_name, fault, code) => {
     const { ingestion } = make();
     await ingestion.prepare();

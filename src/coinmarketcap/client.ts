@@ -29,6 +29,8 @@ export interface CmcClientOptions {
   signal?: AbortSignal;
   /** Told of every request's outcome (metrics). */
   onCall?: (call: CmcCall) => void;
+  /** This service's clock: no quote is dated later (give or take an hour). Default: the system clock. */
+  now?: () => Date;
 }
 
 /**
@@ -71,6 +73,7 @@ export class CmcClient {
   readonly #fetch: typeof fetch;
   readonly #signal: AbortSignal | undefined;
   readonly #onCall: (call: CmcCall) => void;
+  readonly #now: () => Date;
 
   constructor(options: CmcClientOptions) {
     this.#baseUrl = new URL(options.baseUrl);
@@ -84,6 +87,7 @@ export class CmcClient {
     this.#fetch = options.fetch ?? fetch;
     this.#signal = options.signal;
     this.#onCall = options.onCall ?? (() => undefined);
+    this.#now = options.now ?? (() => new Date());
   }
 
   /**
@@ -111,7 +115,7 @@ export class CmcClient {
           skip_invalid: "true",
         });
         addQuotesResult(result, {
-          ...parseQuotesLatest(response, batch, codes),
+          ...parseQuotesLatest(response, batch, codes, this.#now()),
           creditCount: creditsCharged(response, batch.length, codes.length),
           notice: response.status.notice,
         });

@@ -2,6 +2,8 @@ const NUMERIC_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 
 // Far beyond any double (about 1e±308) yet keeps a hostile "1e999999999" from allocating gigabytes.
 const MAX_EXPONENT = 1000;
+// A double needs 17; more than this is no amount, and PostgreSQL numeric refuses past 16 383 decimals.
+const MAX_SIGNIFICANT_DIGITS = 1000;
 
 /**
  * A plain decimal string (no exponent, as PostgreSQL `numeric` reads it) for a JSON number or a
@@ -30,6 +32,9 @@ function expand(text: string): string | null {
   if (digits === "") return "0";
   // Where the decimal point falls within `digits`.
   const point = integerDigits.length + exponent - leadingZeros;
+  // The written exponent is not the whole story: "999…9" (200 000 nines) or "0.000…01" is as far out
+  // as 1e200000, which PostgreSQL numeric refuses, failing the insert of every quote beside it.
+  if (digits.length > MAX_SIGNIFICANT_DIGITS || Math.abs(point - 1) > MAX_EXPONENT) return null;
 
   let plain: string;
   if (point <= 0) plain = `0.${"0".repeat(-point)}${digits}`;

@@ -89,10 +89,9 @@ export class CmcError extends Error {
   readonly retryable: boolean;
 
   constructor(details: CmcErrorDetails) {
-    const message =
-      details.message.length > MAX_MESSAGE_LENGTH
-        ? `${details.message.slice(0, MAX_MESSAGE_LENGTH)}…`
-        : details.message;
+    // A run's record keeps the message, and PostgreSQL text cannot hold NUL: the insert would fail.
+    const text = details.message.replaceAll("\u0000", "\ufffd");
+    const message = text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH)}…` : text;
     super(message);
     this.kind = details.kind;
     this.endpoint = details.endpoint;

@@ -192,9 +192,14 @@ export type CmcQuotesBatch = Pick<CmcQuotesResult, "quotes" | "skipped">;
 /**
  * The quotes in a v2 `quotes/latest` response requested by id. Invalid coins and currency entries
  * are skipped with a reason; requested ids or currencies missing from the response are skipped too.
- * Only an invalid `data` envelope fails the whole response.
+ * Only an invalid `data` envelope fails the whole response. `now` is this service's clock.
  */
-export function parseQuotesLatest(response: CmcResponse, requestedIds: number[], converts: string[]): CmcQuotesBatch {
+export function parseQuotesLatest(
+  response: CmcResponse,
+  requestedIds: number[],
+  converts: string[],
+  now: Date = new Date(),
+): CmcQuotesBatch {
   const envelope = quotesEnvelope.safeParse(response.body);
   if (!envelope.success) throw malformed(response, envelope.error);
 
@@ -232,7 +237,7 @@ export function parseQuotesLatest(response: CmcResponse, requestedIds: number[],
         skipped.push({ cmcId: c.id, convert, reason: "no last_updated" });
         continue;
       }
-      const outOfTime = implausibleTime(lastUpdated, response.status.timestamp ?? new Date());
+      const outOfTime = implausibleTime(lastUpdated, response.status.timestamp, now);
       if (outOfTime) {
         skipped.push({ cmcId: c.id, convert, reason: `last_updated ${lastUpdated.toISOString()} ${outOfTime}` });
         continue;
@@ -264,11 +269,17 @@ const FIRST_PRICE_TIME = Date.UTC(2009, 0, 3);
 /** CMC's own clock may run a little ahead of the minute it reports; more than this is not a quote. */
 const FUTURE_SLACK_MS = 3_600_000;
 
-/** Why a quote's time cannot be true, or null when it can: `now` is CMC's time of the response. */
-function implausibleTime(lastUpdated: Date, now: Date): string | null {
+/**
+ * Why a quote's time cannot be true, or null when it can: it may not be later than CMC's time of the
+ * response, nor than ours (a CMC clock gone wrong would otherwise date a quote years ahead, and
+ * make it everyone's latest).
+ */
+function implausibleTime(lastUpdated: Date, cmcTime: Date | null, now: Date): string | null {
   if (lastUpdated.getTime() < FIRST_PRICE_TIME) return "is before 2009";
+  if (cmcTime && lastUpdated.getTime() > cmcTime.getTime() + FUTURE_SLACK_MS)
+    return `is after the response's time ${cmcTime.toISOString()}`;
   if (lastUpdated.getTime() > now.getTime() + FUTURE_SLACK_MS)
-    return `is after the response's time ${now.toISOString()}`;
+    return `is after this service's time ${now.toISOString()}`;
   return null;
 }
 

@@ -66,6 +66,7 @@ export class Ingestion {
       ...(options.fetch ? { fetch: options.fetch } : {}),
       signal: this.#shutdown.signal,
       onCall: (call) => this.events.emit("cmc", call),
+      ...(options.runner?.now ? { now: options.runner.now } : {}),
     });
     this.#tracker = new AssetTracker(dataSource, cmc, logger);
     this.#runner = new IngestionRunner({

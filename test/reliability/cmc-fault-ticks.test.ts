@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Ingestion } from "../../src/ingestion/ingestion";
 import type { RunAction } from "../../src/ingestion/runner";
-import { CMC_ERROR_MESSAGES } from "../../tools/cmc-simulator/responses";
 import { seededRandom } from "../../tools/cmc-simulator/market";
+import { CMC_ERROR_MESSAGES } from "../../tools/cmc-simulator/responses";
 import { type CmcSimulator, type Fault, faults, startCmcSimulator } from "../../tools/cmc-simulator/server";
 import {
   invalidQuoteRows,
@@ -234,7 +234,12 @@ describe("200 CMC ticks with seeded faults", () => {
   }
 
   beforeAll(async () => {
-    sim = await startCmcSimulator({ manualClock: true, rateLimitPerMinute: 0, syntheticCoins: COINS, startTime: START });
+    sim = await startCmcSimulator({
+      manualClock: true,
+      rateLimitPerMinute: 0,
+      syntheticCoins: COINS,
+      startTime: START,
+    });
   });
   afterAll(async () => {
     await ingestion?.stop();
@@ -249,7 +254,9 @@ describe("200 CMC ticks with seeded faults", () => {
     let current = await freshIngestion();
 
     // The first run resolves TRACKED_SYMBOLS through /map and is answered normally.
-    planned.push(...[IDS.slice(0, BATCH), IDS.slice(BATCH)].map((ids) => ({ answer: ANSWERS[0], ids, fault: undefined })));
+    planned.push(
+      ...[IDS.slice(0, BATCH), IDS.slice(BATCH)].map((ids) => ({ answer: ANSWERS[0], ids, fault: undefined })),
+    );
     const seeded = (await current.runNow()).run;
     expect(seeded).toMatchObject({ status: "SUCCEEDED", quotesInserted: COINS * CONVERTS.length, creditsUsed: 4 });
     expect(planned).toEqual([]);

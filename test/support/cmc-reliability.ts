@@ -26,6 +26,23 @@ export function writeReliabilityReport(scenario: string, figures: Record<string,
 
 export const rssMb = (): number => Math.round(process.memoryUsage().rss / 2 ** 20);
 
+/** Awaits `work`, sampling RSS meanwhile: what it added at its peak, in MB. */
+export async function withRssPeak<T>(work: () => Promise<T>): Promise<{ result: T; rssPeakDeltaMb: number }> {
+  const before = rssMb();
+  let peak = before;
+  const sample = () => {
+    peak = Math.max(peak, rssMb());
+  };
+  const sampler = setInterval(sample, 10);
+  try {
+    const result = await work();
+    sample();
+    return { result, rssPeakDeltaMb: peak - before };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
 /**
  * Runner seams for runs driven one by one on the simulator's clock (with `simulatorIngestion`): a
  * rate-limit wait moves the simulated clock by the whole minutes it lasts, as time would pass.

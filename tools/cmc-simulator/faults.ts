@@ -35,8 +35,8 @@ export type Fault = FaultScope &
     | { kind: "raw-body"; body: string; httpStatus?: number; contentType?: string }
     /** CMC's answer with members replaced (or removed, where `value` is undefined); charged. */
     | { kind: "patch"; patches: readonly BodyPatch[] }
-    /** CMC's answer, `chunkBytes` at a time every `intervalMs` ms; charged. */
-    | { kind: "drip"; chunkBytes: number; intervalMs: number }
+    /** CMC's answer `chunkBytes` at a time, the first at once and the last `totalMs` later; charged. */
+    | { kind: "drip"; chunkBytes: number; totalMs: number }
     /** A 200 whose body never ends (spaces inside a JSON array), gzipped if asked; free of charge. */
     | { kind: "flood" }
   );
@@ -180,8 +180,11 @@ export function successWithFault(fault: Fault | undefined, outcome: Outcome, met
       };
     }
     case "drip": {
-      const { chunkBytes, intervalMs } = fault;
-      return { ...successResponse(outcome.data, outcome.credits, meta), delivery: { kind: "drip", chunkBytes, intervalMs } };
+      const { chunkBytes, totalMs } = fault;
+      return {
+        ...successResponse(outcome.data, outcome.credits, meta),
+        delivery: { kind: "drip", chunkBytes, totalMs },
+      };
     }
     case "malformed-json": {
       const response = successResponse(outcome.data, outcome.credits, meta);

@@ -28,11 +28,11 @@ export interface SimResponse {
 }
 
 /**
- * `drip`: the (encoded) body `chunkBytes` at a time, one chunk every `intervalMs`, as a slow or
- * congested link delivers it. `flood`: `body`, then `chunk` again and again, as fast as the client
+ * `drip`: the (encoded) body `chunkBytes` at a time, the first chunk at once and the others evenly
+ * over `totalMs`, as a slow or congested link delivers it. `flood`: `body`, then `chunk` again and again, as fast as the client
  * reads, until it hangs up (a proxy or impostor streaming without end; gzipped when asked).
  */
-export type Delivery = { kind: "drip"; chunkBytes: number; intervalMs: number } | { kind: "flood"; chunk: string };
+export type Delivery = { kind: "drip"; chunkBytes: number; totalMs: number } | { kind: "flood"; chunk: string };
 
 /** A handler's successful answer: the `data` member and what it costs. */
 export interface Outcome {

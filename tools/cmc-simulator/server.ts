@@ -43,6 +43,8 @@ export interface RecordedCall {
   /** `status.error_code`; null when no CMC body was sent. */
   errorCode: number | null;
   creditCount: number;
+  /** Bytes of the body before compression; null for a request left hanging or an endless body. */
+  bodyBytes: number | null;
   /** Simulated time of the request. */
   at: Date;
 }
@@ -233,6 +235,7 @@ class Simulator implements CmcSimulator {
       status: sent?.httpStatus ?? 0,
       errorCode: sent?.errorCode ?? null,
       creditCount: sent?.creditCount ?? 0,
+      bodyBytes: sent && sent.delivery?.kind !== "flood" ? Buffer.byteLength(sent.body) : null,
       at,
     });
     if (sent) this.#deliver(req, res, sent);
@@ -301,9 +304,12 @@ function send(req: IncomingMessage, res: ServerResponse, response: SimResponse, 
     res.end(body);
     return;
   }
+  const chunks = Math.ceil(body.length / delivery.chunkBytes);
+  const intervalMs = chunks > 1 ? delivery.totalMs / (chunks - 1) : 0;
   let sent = 0;
+  let timer: NodeJS.Timeout | undefined;
   const next = () => {
-    timers.delete(timer);
+    if (timer) timers.delete(timer);
     if (res.destroyed) return;
     const chunk = body.subarray(sent, sent + delivery.chunkBytes);
     sent += chunk.length;
@@ -312,11 +318,10 @@ function send(req: IncomingMessage, res: ServerResponse, response: SimResponse, 
       return;
     }
     res.write(chunk);
-    timer = setTimeout(next, delivery.intervalMs);
+    timer = setTimeout(next, intervalMs);
     timers.add(timer);
   };
-  let timer = setTimeout(next, delivery.intervalMs);
-  timers.add(timer);
+  next();
 }
 
 function* endless(first: string, chunk: string): Generator<string> {
