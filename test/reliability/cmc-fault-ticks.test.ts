@@ -365,6 +365,8 @@ describe("200 CMC ticks with seeded faults", () => {
       answersByKind: tally(answers),
       runsByStatus: tally(expectedRuns.map((r) => r.status as string)),
       runsByErrorCode: tally(expectedRuns.map((r) => (r.errorCode as string | null) ?? "none")),
+      // A later batch (or retry) failed after an earlier one was stored.
+      runsPartialWithError: expectedRuns.filter((r) => r.status === "PARTIAL" && r.errorCode !== null).length,
       actions: tally(actions),
       rateLimitRetries: retries,
       runsRecoveredByRetrying: recovered,
