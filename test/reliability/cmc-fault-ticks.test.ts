@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_BODY_BYTES } from "../../src/coinmarketcap/client";
 import type { Ingestion } from "../../src/ingestion/ingestion";
 import type { RunAction } from "../../src/ingestion/runner";
 import { seededRandom } from "../../tools/cmc-simulator/market";
@@ -63,6 +64,16 @@ const ANSWERS: Answer[] = [
   { name: "null-price", weight: 4, entry: faults.nullPrice },
   { name: "negative-numbers", weight: 4, entry: faults.negativeNumbers },
   { name: "future-time", weight: 4, entry: faults.futureTime },
+  {
+    name: "price-not-a-number",
+    weight: 2,
+    entry: (cmcId) => ({
+      kind: "patch",
+      patches: CONVERTS.map((c) => ({ path: ["data", String(cmcId), "quote", c, "price"], value: "n/a" })),
+    }),
+  },
+  // CMC's answer, slowly but within the client's timeout: an answer like any other.
+  { name: "drip", weight: 1, fault: { kind: "drip", chunkBytes: 1024, totalMs: 300 } },
   failing(
     "400/400",
     1,
@@ -112,6 +123,22 @@ const ANSWERS: Answer[] = [
     ),
     creditsReported: true,
   },
+  failing(
+    "impostor",
+    1,
+    { kind: "raw-body", body: '{"message":"Not Found"}' },
+    "CMC_MALFORMED",
+    "fail",
+    "response has no valid status object",
+  ),
+  failing(
+    "flood",
+    1,
+    { kind: "flood" },
+    "CMC_MALFORMED",
+    "fail",
+    `response body larger than ${MAX_BODY_BYTES} bytes: not read further`,
+  ),
   failing("hang", 1, faults.hang, "CMC_TIMEOUT", "fail", `no complete response within ${TIMEOUT_MS} ms`),
 ];
 
@@ -138,7 +165,12 @@ interface PlannedRun {
 /** CMC's price for quotes/latest (reference §5): 1 per 100 coins, + 1 per extra convert. */
 const creditsFor = (ids: number[]) => Math.ceil(ids.length / BATCH) + CONVERTS.length - 1;
 
-function pick(random: () => number): Answer {
+/**
+ * The answer to the next request: drawn by weight, except that the first request of tick k, for k
+ * up to the number of kinds, gets the k-th kind, so that every run of the scenario meets them all.
+ */
+function pick(random: () => number, tick: number, first: boolean): Answer {
+  if (first && tick <= ANSWERS.length) return ANSWERS[tick - 1];
   const total = ANSWERS.reduce((sum, answer) => sum + answer.weight, 0);
   let point = random() * total;
   for (const answer of ANSWERS) {
@@ -152,7 +184,7 @@ function pick(random: () => number): Answer {
  * The runner as documented: batches of 100 ids one after the other, a failing batch ends the
  * attempt; a per-minute limit (1008, 1011) is retried for the ids still missing, 3 attempts in all.
  */
-function planRun(random: () => number): PlannedRun {
+function planRun(random: () => number, tick: number): PlannedRun {
   const run: PlannedRun = { requests: [], quotes: 0, skipped: 0, credits: 0, creditsLost: 0, error: null, retries: 0 };
   let missing = IDS;
   for (let attempt = 1; ; attempt++) {
@@ -160,7 +192,7 @@ function planRun(random: () => number): PlannedRun {
     const answered = new Set<number>();
     for (let start = 0; start < missing.length && run.error === null; start += BATCH) {
       const ids = missing.slice(start, start + BATCH);
-      const answer = pick(random);
+      const answer = pick(random, tick, run.requests.length === 0);
       const spoiled = answer.entry ? ids[Math.floor(random() * ids.length)] : undefined;
       const fault = spoiled === undefined ? answer.fault : answer.entry?.(spoiled);
       run.requests.push({ answer, ids, fault });
@@ -272,7 +304,7 @@ describe("200 CMC ticks with seeded faults", () => {
     for (let tick = 1; tick <= TICKS; tick++) {
       sim.advanceMinute();
       const startedAt = sim.now();
-      const plan = planRun(random);
+      const plan = planRun(random, tick);
       planned.push(...plan.requests);
       const quoteCallsBefore = quoteCalls(sim).length;
       const { run, action } = await current.runNow();
@@ -342,6 +374,9 @@ describe("200 CMC ticks with seeded faults", () => {
        FROM ingestion_run WHERE id > 1 ORDER BY id`,
     );
     expect(recorded).toEqual(expectedRuns);
+
+    // Every kind of answer was met.
+    expect(Object.keys(tally(answers)).sort()).toEqual(ANSWERS.map((a) => a.name).sort());
 
     const rows = await invalidQuoteRows(db.ds, START, sim.now());
     expect(rows).toEqual({ invalid: 0, duplicates: 0, rows: inserted });
