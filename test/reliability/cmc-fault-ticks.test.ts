@@ -396,7 +396,7 @@ describe("200 CMC ticks with seeded faults", () => {
       ticks: TICKS,
       coins: COINS,
       converts: CONVERTS,
-      requests: quotes.length,
+      requests: answers.length,
       answersByKind: tally(answers),
       runsByStatus: tally(expectedRuns.map((r) => r.status as string)),
       runsByErrorCode: tally(expectedRuns.map((r) => (r.errorCode as string | null) ?? "none")),
