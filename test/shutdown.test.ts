@@ -49,8 +49,8 @@ describe("graceful shutdown under load", () => {
       ),
     );
     let stopLoad = false;
+    const outcomes: number[] = [];
     const load = (async () => {
-      const outcomes: number[] = [];
       while (!stopLoad) {
         outcomes.push(
           await graphql(url, "{ latestQuotes { price } ingestion { enabled } }").then(
@@ -69,6 +69,8 @@ describe("graceful shutdown under load", () => {
     onTestFinished(() => client.end());
     const inFlight = () => client.query(`SELECT count(*)::int AS n FROM ingestion_run WHERE status = 'RUNNING'`);
     await expect.poll(async () => (await inFlight()).rows[0].n, { timeout: 10_000 }).toBe(1);
+    // The load is under way (on a busy machine its first answer can come after the run started).
+    await expect.poll(() => outcomes.filter((s) => s === 200).length, { timeout: 10_000 }).toBeGreaterThan(0);
 
     service.child.kill("SIGTERM");
     const exited = await service.exited;
