@@ -15,6 +15,9 @@ import {
   parseQuotesLatest,
 } from "./schemas";
 
+/** The message of a request cut short by shutdown (a network error that says nothing about CMC). */
+export const ABANDONED = "request abandoned: the service is shutting down";
+
 export interface CmcClientOptions {
   /** CMC or a compatible server, with or without a trailing `/`. */
   baseUrl: string;
@@ -231,7 +234,7 @@ export class CmcClient {
         endpoint,
         httpStatus: null,
         errorCode: null,
-        message: "request abandoned: the service is shutting down",
+        message: ABANDONED,
       });
     }
     if (name === "TimeoutError" || name === "AbortError") {

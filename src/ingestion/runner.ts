@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import type { CmcClient, CmcQuotesOutcome } from "../coinmarketcap/client";
+import { ABANDONED, type CmcClient, type CmcQuotesOutcome } from "../coinmarketcap/client";
 import { CmcError } from "../coinmarketcap/errors";
 import { addQuotesResult, emptyQuotesResult } from "../coinmarketcap/schemas";
 import { isDatabaseUnavailable } from "../db/availability";
@@ -69,6 +69,8 @@ export class IngestionRunner {
   #current: Promise<RunOutcome | undefined> | undefined;
   /** The tracked assets as last read: what a run fetches while the database is unreachable. */
   #knownAssets: AssetRow[] | undefined;
+  /** The last run found CMC unreachable (it was said once). */
+  #unreachable = false;
 
   constructor(options: RunnerOptions) {
     this.#o = {
@@ -130,6 +132,24 @@ export class IngestionRunner {
     const run = await recordSkippedRun(this.#o.dataSource, trigger, this.#o.now(), reason);
     this.#o.onRun({ run, action: { kind: "continue" } });
     return run;
+  }
+
+  /**
+   * Where CMC cannot be reached (offline, a DNS or firewall problem), one plain warning says so and
+   * what to do; the runs that fail that way (recorded as usual) log at debug, not an error a tick.
+   */
+  #logLevelOf(error: CmcError | null): "error" | "info" | "debug" {
+    const unreachable = error?.kind === "network" && !error.message.startsWith(ABANDONED);
+    if (unreachable && !this.#unreachable) {
+      this.#o.logger.warn(
+        `CoinMarketCap cannot be reached (${error.message}): the API keeps serving stored quotes and every tick ` +
+          "tries again. Without a network, `npm run demo` runs quotegraph on simulated prices.",
+      );
+    } else if (!unreachable && this.#unreachable && error === null) {
+      this.#o.logger.info("CoinMarketCap answers again");
+    }
+    if (error === null || unreachable) this.#unreachable = unreachable;
+    return unreachable ? "debug" : error ? "error" : "info";
   }
 
   /** Records the runs that ran while the database was unavailable, with their quotes, oldest first. */
@@ -196,7 +216,7 @@ export class IngestionRunner {
       // Recorded when the database is back (flushBuffer); until then the run is RUNNING, as in the table.
       return { run: unrecorded(report), action };
     }
-    logger[error ? "error" : "info"](
+    logger[this.#logLevelOf(error)](
       {
         runId: run.id,
         trigger,

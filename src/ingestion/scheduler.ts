@@ -5,6 +5,7 @@ import { cronForInterval, fastestIntervalMinutes, projectCronMonthlyCredits } fr
 import { isDatabaseUnavailable } from "../db/availability";
 import { trackedAssetCount } from "../db/store/assets";
 import { claimSlot, claimStartup, pruneClaims } from "../db/store/claims";
+import { trackedSymbolsSeeded } from "../db/store/meta";
 import { closeInterruptedRuns, lastStoringRunFinishedAt } from "../db/store/runs";
 import type { Logger } from "../logger";
 import type { IngestionRunner, RunAction, RunOutcome } from "./runner";
@@ -96,7 +97,7 @@ export class IngestionScheduler {
 
   /** Recomputes the schedule and its projection, e.g. after tracking changed. */
   async refresh(coins?: number): Promise<void> {
-    const count = coins ?? (await trackedAssetCount(this.#o.dataSource));
+    const count = coins ?? (await this.#coinCount());
     const { cron, converts, monthlyCredits, logger } = this.#o;
     let next: string;
     if (cron) {
@@ -246,6 +247,15 @@ export class IngestionScheduler {
         `CoinMarketCap credits exhausted (${action.reason}); ingestion paused until the reset`,
       );
     }
+  }
+
+  /**
+   * The tracked assets' count, or TRACKED_SYMBOLS' while they wait to be resolved (CMC unreachable
+   * at the first start): the schedule planned for them stays, rather than one for no coins at all.
+   */
+  async #coinCount(): Promise<number> {
+    const { dataSource, expectedCoins } = this.#o;
+    return (await trackedSymbolsSeeded(dataSource)) ? trackedAssetCount(dataSource) : expectedCoins;
   }
 
   /** Time between two consecutive ticks of the schedule. */

@@ -8,7 +8,7 @@ import type { RunOutcome } from "../../src/ingestion/runner";
 import type { CmcSimulator } from "../../tools/cmc-simulator/server";
 import { quietLogger, type TestDatabase } from "./database";
 
-export function simulatorConfig(sim: CmcSimulator, env: Record<string, string> = {}) {
+export function simulatorConfig(sim: Pick<CmcSimulator, "url">, env: Record<string, string> = {}) {
   return loadConfig({
     CMC_BASE_URL: sim.url,
     CMC_API_KEY: "sim-key",
@@ -25,7 +25,7 @@ export function simulatorConfig(sim: CmcSimulator, env: Record<string, string> =
  * `extra.runner` adds to these test seams (e.g. `now: () => sim.now()`) rather than replacing them.
  */
 export function simulatorIngestion(
-  sim: CmcSimulator,
+  sim: Pick<CmcSimulator, "url">,
   dataSource: DataSource,
   env: Record<string, string> = {},
   extra: Partial<IngestionOptions> = {},
