@@ -30,6 +30,12 @@ export const CMC_SANDBOX_URL = "https://sandbox-api.coinmarketcap.com";
 export const CMC_SANDBOX_KEY = "b54bcf4d-1bca-4e8e-9a24-22ff2c3d462c";
 
 export type DataSourceName = "coinmarketcap" | "coinmarketcap-sandbox" | "simulator" | "custom";
+
+const MOCK_SOURCES: readonly DataSourceName[] = ["coinmarketcap-sandbox", "simulator"];
+
+/** A source's name as people read it: "simulator (mock data)", "coinmarketcap". */
+export const describeSource = (source: string): string =>
+  MOCK_SOURCES.includes(source as DataSourceName) ? `${source} (mock data)` : source;
 export type DbSslMode = "off" | "require" | "verify-full";
 
 export interface ExternalDatabase {

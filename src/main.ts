@@ -39,12 +39,12 @@ const shutdown = (signal: NodeJS.Signals) => {
       },
     );
 };
-process.on("SIGINT", shutdown);
-process.on("SIGTERM", shutdown);
+// SIGHUP: the terminal closed; stopping as for SIGTERM takes the embedded PostgreSQL down with us.
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+for (const signal of SIGNALS) process.on(signal, shutdown);
 
 started.catch((error: unknown) => {
   logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
   process.exitCode = 1;
-  process.off("SIGINT", shutdown);
-  process.off("SIGTERM", shutdown);
+  for (const signal of SIGNALS) process.off(signal, shutdown);
 });

@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import type { Config } from "./config";
+import { type Config, describeSource } from "./config";
 import { type Database, openDatabase } from "./db/data-source";
 import { FeedHub, type FeedHubOptions } from "./db/store/feed-hub";
 import { FeedListener } from "./db/store/feed-listener";
@@ -34,9 +34,7 @@ export interface ServiceOptions {
 export async function openMigratedDatabase(config: Config, logger: Logger): Promise<Database> {
   logger.info(
     { source: config.cmc.source, cmc: config.cmc.displayUrl, converts: config.converts },
-    config.cmc.source === "coinmarketcap"
-      ? "prices from CoinMarketCap"
-      : `prices from ${config.cmc.source} (mock data)`,
+    `prices from ${describeSource(config.cmc.source)}`,
   );
   const database = await openDatabase(config, logger);
   try {
@@ -93,7 +91,13 @@ export async function startService(config: Config, logger: Logger, options: Serv
   const address = http.server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${address.port}`;
-  logger.info({ url: `${url}/graphql` }, "serving GraphQL");
+  // Where to go, for a person: on every interface, this machine's own name works.
+  const shown = host === "0.0.0.0" || host === "[::]" ? `http://localhost:${address.port}` : url;
+  const { source, schedule } = ingestion.state();
+  logger.info(
+    { url: `${url}/graphql`, dashboard: `${url}/`, source, schedule },
+    `ready: dashboard ${shown}/ · GraphQL ${shown}/graphql · prices from ${describeSource(source)} · schedule ${schedule || "none"}`,
+  );
 
   let stopping: Promise<void> | undefined;
   const httpService = http;

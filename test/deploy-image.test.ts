@@ -8,6 +8,7 @@ import { finalStage, REPO_ROOT, readDockerfile } from "./support/deploy/dockerfi
 import { nodeBinary } from "./support/deploy/node-binary";
 import { type ReplayedImage, replayDockerfile } from "./support/deploy/replay";
 import { graphql } from "./support/graphql";
+import { isReady } from "./support/service-process";
 
 /**
  * The Dockerfile's steps replayed in temporary folders (no Docker engine here), then its CMD run
@@ -134,7 +135,7 @@ describe("the Docker image, built and run without a Docker engine", () => {
   /** Starts the container, checks what an operator and Docker would check, then `docker stop`s it. */
   async function serveAndStop(node: string, databaseEnv: Record<string, string>) {
     const container = start(node, databaseEnv);
-    const serving = await container.waitForLog((l) => l.msg === "serving GraphQL");
+    const serving = await container.waitForLog(isReady);
     const base = String(serving.url).replace(/\/graphql$/, "");
     const port = new URL(base).port;
 

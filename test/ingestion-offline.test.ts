@@ -33,9 +33,14 @@ describe("a first start while CoinMarketCap cannot be reached", () => {
     const { sim, port } = await closedSimulator();
     const log = logRecorder();
     const cron = quietFiveMinutes();
-    const { ingestion } = simulatorIngestion(sim, db.ds, { INGEST_CRON: cron, TRACKED_SYMBOLS: "BTC,ETH" }, {
-      logger: log.logger,
-    });
+    const { ingestion } = simulatorIngestion(
+      sim,
+      db.ds,
+      { INGEST_CRON: cron, TRACKED_SYMBOLS: "BTC,ETH" },
+      {
+        logger: log.logger,
+      },
+    );
     started.push(ingestion);
     await ingestion.start();
     const startup = await ingestion.scheduler.startupRun;

@@ -5,7 +5,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { faults } from "../tools/cmc-simulator/server";
 import { graphql } from "./support/graphql";
 import { useDataDir } from "./support/processes";
-import { spawnService } from "./support/service-process";
+import { isReady, spawnService } from "./support/service-process";
 import { useSimulatorAndDatabase } from "./support/simulator";
 
 const DIST = path.resolve(__dirname, "../dist");
@@ -74,7 +74,7 @@ describe("npm run demo", () => {
       { main: path.join(DIST, "tools/cmc-simulator/demo.js") },
     );
     try {
-      const serving = await demo.waitForLog((l) => l.msg === "serving GraphQL");
+      const serving = await demo.waitForLog(isReady);
       const url = String(serving.url).replace(/\/graphql$/, "");
       const query = "{ ingestion { source enabled } latestQuotes { price lastUpdated asset { symbol } } }";
       await demo.waitForLog((l) => l.msg === "ingestion run succeeded" && Number(l.inserted) > 0);

@@ -1,3 +1,4 @@
+import { spawn as spawnChild } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -7,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createTestDatabase, useDatabase } from "./support/database";
 import { graphql } from "./support/graphql";
 import { alive, useDataDir } from "./support/processes";
-import { type ServiceProcess, spawnService as spawn } from "./support/service-process";
+import { isReady, MAIN, type ServiceProcess, spawnService as spawn } from "./support/service-process";
 
 const SECRET = "planted-secret-4f9a1c77e2";
 const secretEnv = { CMC_API_KEY: SECRET, ADMIN_TOKEN: `${SECRET}-admin`, CMC_BASE_URL: "http://127.0.0.1:9" };
@@ -35,7 +36,7 @@ describe("the service process", () => {
   it("starts on the embedded database with no configuration, stops on SIGTERM leaving nothing behind, and reuses its data", async () => {
     const first = spawnService({ DATA_DIR: dataDir.path });
     const embedded = await first.waitForLog((l) => l.msg === "created and started embedded PostgreSQL");
-    const serving = await first.waitForLog((l) => l.msg === "serving GraphQL");
+    const serving = await first.waitForLog(isReady);
     const url = String(serving.url).replace(/\/graphql$/, "");
     const { body } = await graphql(url, "{ ingestion { enabled source } }");
     // Whether or not the sandbox answers, nothing has refused a key: ingestion stays enabled.
@@ -67,7 +68,7 @@ describe("the service process", () => {
     const restarted = await second.waitForLog((l) => String(l.msg).endsWith("embedded PostgreSQL"));
     expect(restarted.msg).toBe("started embedded PostgreSQL");
     expect(restarted.created).toBe(false);
-    const again = String((await second.waitForLog((l) => l.msg === "serving GraphQL")).url).replace(/\/graphql$/, "");
+    const again = String((await second.waitForLog(isReady)).url).replace(/\/graphql$/, "");
     const assets = await graphql(again, "{ assets { nodes { cmcId symbol tracked } } }");
     expect(assets.body.data.assets.nodes).toEqual([{ cmcId: 1, symbol: "BTC", tracked: true }]);
     expect(second.logs.some((l) => l.msg === "applied database migrations")).toBe(false);
@@ -83,12 +84,89 @@ describe("the service process", () => {
   it("stops cleanly when Ctrl-C reaches the whole process group", async () => {
     const service = spawnService({ DATA_DIR: dataDir.path }, { detached: true });
     const embedded = await service.waitForLog((l) => String(l.msg).endsWith("embedded PostgreSQL"));
-    await service.waitForLog((l) => l.msg === "serving GraphQL");
+    await service.waitForLog(isReady);
     const pgdata = String(embedded.dataDir);
     const postmasterPid = Number(readFileSync(path.join(pgdata, "postmaster.pid"), "utf8").split("\n")[0]);
     process.kill(-(service.child.pid as number), "SIGINT");
     expect(await service.exited).toEqual({ code: 0, signal: null });
     expect(alive(postmasterPid)).toBe(false);
+  });
+
+  it("in a terminal: one readable line per entry, ends its start-up saying where to go, and Ctrl-C warns of nothing", async () => {
+    // util-linux `script` gives the service a pseudo-terminal; a ^C typed into it signals its process group.
+    const child = spawnChild("script", ["-qfec", `exec ${process.execPath} ${MAIN}`, "/dev/null"], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        TERM: "dumb",
+        DATA_DIR: dataDir.path,
+        PORT: "0",
+        HOST: "127.0.0.1",
+        ...secretEnv,
+      },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const exited = once(child, "exit");
+    let output = "";
+    const ready = new Promise<void>((resolve) =>
+      child.stdout?.on("data", (chunk: Buffer) => {
+        output += chunk.toString("utf8");
+        if (/ready: [^\n]*\n/.test(output) && /cannot be reached[^\n]*\n/.test(output)) resolve();
+      }),
+    );
+    await ready;
+    child.stdin?.write("\x03");
+    expect(await exited).toEqual([0, null]);
+
+    const lines = output.split(/\r?\n/).filter(Boolean);
+    for (const line of lines) expect(line).toMatch(/^(\^C)?\[\d\d:\d\d:\d\d\] (INFO|WARN): [^{}]+$/);
+    const port = /GraphQL http:\/\/127\.0\.0\.1:(\d+)\/graphql/.exec(output)?.[1];
+    expect(lines.find((l) => l.includes("ready: "))?.replace(/^.*?ready: /, "ready: ")).toBe(
+      `ready: dashboard http://127.0.0.1:${port}/ · GraphQL http://127.0.0.1:${port}/graphql · prices from custom · schedule */5 * * * *`,
+    );
+    // CMC_BASE_URL points at a closed port: said once, in words, with what to do.
+    // (A busy machine may also warn of a slow statement.)
+    expect(lines.filter((l) => l.includes("WARN") && !l.endsWith("WARN: slow sql"))).toEqual([
+      expect.stringMatching(/WARN: CoinMarketCap cannot be reached \(.*\).*`npm run demo`/),
+    ]);
+    const afterCtrlC = lines.slice(lines.findIndex((l) => l.includes("shutting down")));
+    expect(afterCtrlC.filter((l) => !l.includes("INFO"))).toEqual([]);
+    expect(afterCtrlC.at(-1)).toMatch(/INFO: stopped$/);
+    expect(output).not.toContain(SECRET);
+  });
+
+  it("stops on SIGHUP (the terminal closed) like on SIGTERM, taking its PostgreSQL down", async () => {
+    const service = spawnService({ DATA_DIR: dataDir.path });
+    const embedded = await service.waitForLog((l) => String(l.msg).endsWith("embedded PostgreSQL"));
+    await service.waitForLog(isReady);
+    const postmasterPid = Number(
+      readFileSync(path.join(String(embedded.dataDir), "postmaster.pid"), "utf8").split("\n")[0],
+    );
+    service.child.kill("SIGHUP");
+    expect(await service.exited).toEqual({ code: 0, signal: null });
+    expect(service.logs.find((l) => l.msg === "shutting down")).toMatchObject({ signal: "SIGHUP" });
+    expect(alive(postmasterPid)).toBe(false);
+  });
+
+  it("stops and reuses the embedded PostgreSQL a killed service left running on its data folder", async () => {
+    const killed = spawnService({ DATA_DIR: dataDir.path });
+    const embedded = await killed.waitForLog((l) => String(l.msg).endsWith("embedded PostgreSQL"));
+    await killed.waitForLog(isReady);
+    const pgdata = String(embedded.dataDir);
+    const orphan = Number(readFileSync(path.join(pgdata, "postmaster.pid"), "utf8").split("\n")[0]);
+    killed.child.kill("SIGKILL");
+    await killed.exited;
+    expect(alive(orphan)).toBe(true);
+
+    const next = spawnService({ DATA_DIR: dataDir.path });
+    const ready = await next.waitForLog(isReady);
+    expect(next.logs.find((l) => l.pid === orphan)).toMatchObject({
+      level: 40,
+      dataDir: pgdata,
+      msg: "stopped the embedded PostgreSQL a service that is gone left running on this data folder; starting it again",
+    });
+    expect(alive(orphan)).toBe(false);
+    const { body } = await graphql(String(ready.url).replace(/\/graphql$/, ""), "{ ingestion { source } }");
+    expect(body.data.ingestion).toEqual({ source: "coinmarketcap-sandbox" });
   });
 
   it.each([
@@ -113,7 +191,7 @@ describe("the service process", () => {
     it("stops within SHUTDOWN_TIMEOUT_MS even when a client keeps its connection open and never reads", async () => {
       const own = await createTestDatabase();
       const service = spawnService({ ...secretEnv, DATABASE_URL: own.url, SHUTDOWN_TIMEOUT_MS: "4000" });
-      const serving = await service.waitForLog((l) => l.msg === "serving GraphQL");
+      const serving = await service.waitForLog(isReady);
       const { hostname, port } = new URL(String(serving.url));
       const socket = connect(Number(port), hostname);
       await once(socket, "connect");
@@ -151,7 +229,7 @@ describe("the service process", () => {
       const service = spawnService({ ...secretEnv, DATABASE_URL: url.toString() });
       const connected = await service.waitForLog((l) => l.msg === "database connected");
       expect(String(connected.database)).toContain(`/${db.name} as ${role}`);
-      const serving = await service.waitForLog((l) => l.msg === "serving GraphQL");
+      const serving = await service.waitForLog(isReady);
       const base = String(serving.url).replace(/\/graphql$/, "");
       const ready = await fetch(`${base}/readyz`);
       expect(ready.status).toBe(200);

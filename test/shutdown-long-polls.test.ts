@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { updatesCursor } from "../src/graphql/cursor";
 import { useDatabase } from "./support/database";
 import { graphqlVia, type Outcome } from "./support/graphql";
-import { spawnService } from "./support/service-process";
+import { isReady, spawnService } from "./support/service-process";
 
 const POLLS = 300;
 const QUERIES = 20;
@@ -37,7 +37,7 @@ describe("SIGTERM with long polls waiting and queries in flight", () => {
       // Every client of this test shares one address.
       HTTP_MAX_CONNECTIONS_PER_ADDRESS: "0",
     });
-    const url = String((await service.waitForLog((l) => l.msg === "serving GraphQL")).url).replace(/\/graphql$/, "");
+    const url = String((await service.waitForLog(isReady)).url).replace(/\/graphql$/, "");
     const agent = new Agent({ keepAlive: true });
     const start = await graphqlVia(agent, url, "{ quoteUpdates { cursor } }");
     if ("error" in start) throw new Error(start.error);

@@ -3,7 +3,7 @@ import { Client } from "pg";
 import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
 import { graphql } from "./support/graphql";
-import { spawnService } from "./support/service-process";
+import { isReady, spawnService } from "./support/service-process";
 import { useSimulatorAndDatabase } from "./support/simulator";
 
 describe("graceful shutdown under load", () => {
@@ -19,7 +19,7 @@ describe("graceful shutdown under load", () => {
       INGEST_CRON: "* * * * * *",
       TRACKED_SYMBOLS: "BTC,ETH,SOL",
     });
-    const url = String((await service.waitForLog((l) => l.msg === "serving GraphQL")).url).replace(/\/graphql$/, "");
+    const url = String((await service.waitForLog(isReady)).url).replace(/\/graphql$/, "");
     await service.waitForLog((l) => l.msg === "ingestion run succeeded");
 
     const { body } = await graphql(url, "{ quoteUpdates { cursor } }");

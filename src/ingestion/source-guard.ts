@@ -1,10 +1,6 @@
 import type { DataSource } from "typeorm";
-import type { DataSourceName } from "../config";
+import { type DataSourceName, describeSource as describe } from "../config";
 import { claimPriceSource } from "../db/store/meta";
-
-const MOCK: readonly DataSourceName[] = ["coinmarketcap-sandbox", "simulator"];
-
-const describe = (source: string) => (MOCK.includes(source as DataSourceName) ? `${source} (mock data)` : source);
 
 /**
  * Mock and real prices must never share a database. The first source to use a database is recorded;

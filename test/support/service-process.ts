@@ -1,7 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 
-const MAIN = path.resolve(__dirname, "../../dist/src/main.js");
+export const MAIN = path.resolve(__dirname, "../../dist/src/main.js");
+
+/** The line that ends the start-up: the service serves, and says where (its `url` field is the GraphQL URL). */
+export const isReady = (log: Record<string, unknown>): boolean => String(log.msg).startsWith("ready: ");
 
 /** A child process with its output kept line by line, and stdout's JSON lines parsed as log entries. */
 export interface ServiceProcess {
