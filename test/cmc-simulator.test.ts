@@ -728,6 +728,22 @@ describe("simulated clock", () => {
     expect(timestamp).toBeLessThan(Date.parse("2026-01-05T00:02:00.000Z"));
   });
 
+  it("with stepMs, moves prices and last_updated by that step (the demo's real-time clock)", async () => {
+    await start({ stepMs: 5000, startTime: new Date("2026-12-03T10:00:07.300Z") });
+    expect(sim?.now().toISOString()).toBe("2026-12-03T10:00:05.000Z");
+    const before = await get(`${QUOTES}?id=1`);
+    sim?.advanceMinute();
+    const after = await get(`${QUOTES}?id=1`);
+    expect(after.body.data["1"].last_updated).toBe("2026-12-03T10:00:10.000Z");
+    expect(after.body.data["1"].quote.USD.price).not.toBe(before.body.data["1"].quote.USD.price);
+    const timestamp = Date.parse(after.body.status.timestamp);
+    expect(timestamp).toBeGreaterThanOrEqual(Date.parse("2026-12-03T10:00:10.000Z"));
+    expect(timestamp).toBeLessThan(Date.parse("2026-12-03T10:00:15.000Z"));
+    await expect(startCmcSimulator({ stepMs: 7000 })).rejects.toThrow(
+      "stepMs must divide a minute into whole steps of at least 1000 ms, got 7000",
+    );
+  });
+
   it("walks deterministically from the seed and never below zero", async () => {
     const prices = async (seed: number) => {
       const simulator = await startCmcSimulator({ manualClock: true, seed, syntheticCoins: 0 });

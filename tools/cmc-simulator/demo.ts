@@ -1,19 +1,26 @@
 /**
  * `npm run demo`: the service fed by the CMC simulator, fully offline, so a dashboard can be built
- * without a key. A simulated minute lasts DEMO_MINUTE_MS (default 5000 ms) and the schedule runs
- * once per simulated minute, so prices move every few seconds. Mock prices go to their own
+ * without a key. The simulator's clock is the real one, and its prices move every DEMO_MINUTE_MS
+ * (default 5000 ms) instead of every minute as CMC's do; the schedule runs at each move, so the
+ * dashboard changes every few seconds and "updated 3 s ago" is true. Mock prices go to their own
  * embedded cluster (data/postgres-simulator), never to a database with real prices.
  */
 import { startCmcSimulator } from "./server";
 
 const minuteMs = Number(process.env.DEMO_MINUTE_MS ?? 5000);
-if (!Number.isInteger(minuteMs) || minuteMs < 1000 || minuteMs > 60_000 || minuteMs % 1000 !== 0) {
-  process.stderr.write("quotegraph demo: DEMO_MINUTE_MS must be whole seconds from 1000 to 60000\n");
+if (!Number.isInteger(minuteMs) || minuteMs < 1000 || minuteMs > 60_000 || 60_000 % minuteMs !== 0) {
+  process.stderr.write("quotegraph demo: DEMO_MINUTE_MS must be whole seconds that divide a minute (1000 to 60000)\n");
   process.exit(2);
 }
 
 // A simulated month passes in hours at demo speed: the simulator must not run out of credits.
-startCmcSimulator({ minuteMs, apiKeys: ["demo-key"], monthlyCredits: 1_000_000_000 }).then(
+startCmcSimulator({
+  minuteMs,
+  stepMs: minuteMs,
+  startTime: new Date(),
+  apiKeys: ["demo-key"],
+  monthlyCredits: 1_000_000_000,
+}).then(
   (simulator) => {
     Object.assign(process.env, {
       CMC_BASE_URL: simulator.url,

@@ -91,7 +91,7 @@ interface Walk {
   rank: number;
 }
 
-/** The simulated clock and every coin's random walk; one step per simulated minute. */
+/** The simulated clock and every coin's random walk; one step per simulated minute (or `stepMs`). */
 export class Market {
   readonly coins: readonly Coin[];
   readonly #start: number;
@@ -99,11 +99,14 @@ export class Market {
   readonly #bySymbol = new Map<string, Coin[]>();
   readonly #bySlug = new Map<string, Coin>();
   readonly #byId = new Map<number, Coin>();
+  readonly #stepMs: number;
   #minute = 0;
   #totalMarketCap = 0;
 
-  constructor(start: Date, seed: number, syntheticCount: number) {
-    this.#start = Math.floor(start.getTime() / MINUTE_MS) * MINUTE_MS;
+  /** `stepMs`: simulated time per step of the walks (CMC refreshes once a minute; a demo, faster). */
+  constructor(start: Date, seed: number, syntheticCount: number, stepMs = MINUTE_MS) {
+    this.#stepMs = stepMs;
+    this.#start = Math.floor(start.getTime() / stepMs) * stepMs;
     this.coins = [...NAMED_COINS, ...syntheticCoins(syntheticCount, seed)];
     for (const coin of this.coins) {
       this.#byId.set(coin.id, coin);
@@ -125,7 +128,7 @@ export class Market {
 
   /** Start of the current simulated minute: the `last_updated` of every active quote. */
   now(): Date {
-    return new Date(this.#start + this.#minute * MINUTE_MS);
+    return new Date(this.#start + this.#minute * this.#stepMs);
   }
 
   advance(minutes: number): void {

@@ -22,8 +22,13 @@ export interface SimulatorOptions {
   minuteMs?: number;
   /** The simulated minute only moves through advanceMinute(). */
   manualClock?: boolean;
-  /** Default 2026-01-05T00:00:00Z; floored to a whole minute. */
+  /** Default 2026-01-05T00:00:00Z; floored to a whole minute (a whole step). */
   startTime?: Date;
+  /**
+   * Simulated milliseconds per step of the clock and the prices; default 60000, as CMC refreshes.
+   * Equal to `minuteMs`, with `startTime` now, the clock follows real time (what `npm run demo` does).
+   */
+  stepMs?: number;
   /** Seed of the price walks; default 1. */
   seed?: number;
   /** Plan credits per month; default 10000. Reaching them answers 429 1010 until the month turns. */
@@ -99,6 +104,7 @@ class Simulator implements CmcSimulator {
   readonly #apiKeys: ReadonlySet<string>;
   readonly #routes: ReadonlyMap<string, Route>;
   readonly #minuteMs: number;
+  readonly #stepMs: number;
   // Node's default (16 KiB) would refuse long URLs with a bare 431 before the simulator sees them.
   readonly #server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => this.#onRequest(req, res));
   readonly #pending = new Set<NodeJS.Timeout>();
@@ -112,7 +118,16 @@ class Simulator implements CmcSimulator {
     const minuteMs = options.manualClock ? 0 : (options.minuteMs ?? MINUTE_MS);
     if (!(minuteMs >= 0)) throw new RangeError(`minuteMs must be 0 or more, got ${minuteMs}`);
     this.#minuteMs = minuteMs;
-    this.#market = new Market(options.startTime ?? DEFAULT_START, options.seed ?? 1, options.syntheticCoins ?? 5000);
+    this.#stepMs = options.stepMs ?? MINUTE_MS;
+    if (!(this.#stepMs >= 1000 && this.#stepMs <= MINUTE_MS && MINUTE_MS % this.#stepMs === 0)) {
+      throw new RangeError(`stepMs must divide a minute into whole steps of at least 1000 ms, got ${this.#stepMs}`);
+    }
+    this.#market = new Market(
+      options.startTime ?? DEFAULT_START,
+      options.seed ?? 1,
+      options.syntheticCoins ?? 5000,
+      this.#stepMs,
+    );
     this.#account = new Account({
       monthlyCredits: options.monthlyCredits ?? 10_000,
       rateLimitPerMinute: options.rateLimitPerMinute ?? 30,
@@ -205,8 +220,8 @@ class Simulator implements CmcSimulator {
    */
   #timestamp(): Date {
     const real = performance.now() - this.#minuteBegan;
-    const simulated = this.#minuteMs > 0 ? (real * MINUTE_MS) / this.#minuteMs : real;
-    return new Date(this.#market.now().getTime() + Math.min(MINUTE_MS - 1, Math.floor(simulated)));
+    const simulated = this.#minuteMs > 0 ? (real * this.#stepMs) / this.#minuteMs : real;
+    return new Date(this.#market.now().getTime() + Math.min(this.#stepMs - 1, Math.floor(simulated)));
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
