@@ -177,6 +177,9 @@ describe("Apollo Sandbox outside production", () => {
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain("embeddable-sandbox");
+    // Sandbox sends Apollo no usage telemetry from here.
+    expect(html).toContain('"runTelemetry":false');
+    expect(html).not.toContain('"runTelemetry":true');
     // The starter document travels JSON-encoded inside the page.
     for (const operation of [
       "query Start",

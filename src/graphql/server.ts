@@ -75,7 +75,7 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
       outage.plugin(),
       ...options.plugins,
       options.introspection && !production
-        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, document: STARTER_DOCUMENT })
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: { runTelemetry: false }, document: STARTER_DOCUMENT })
         : ApolloServerPluginLandingPageDisabled(),
     ],
   });
