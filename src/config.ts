@@ -194,7 +194,7 @@ const envSchema = z.object({
   DB_NAME: optionalText,
   DB_SSL: z.preprocess(
     blankToUndefined,
-    z.enum(["off", "require", "verify-full"], { message: "must be off, require or verify-full" }).default("off"),
+    z.enum(["off", "require", "verify-full"], { message: "must be off, require or verify-full" }).optional(),
   ),
   DB_SSL_CA: z.preprocess(
     blankToUndefined,
@@ -393,6 +393,63 @@ function resolveCmc(
   };
 }
 
+/** libpq's sslmode values this service can honour, as DB_SSL names them. */
+const URL_SSL_MODES: Readonly<Record<string, DbSslMode>> = {
+  disable: "off",
+  require: "require",
+  "verify-full": "verify-full",
+};
+
+/**
+ * TLS from DATABASE_URL's `sslmode` and `sslrootcert` (as AWS's console writes them), with DB_SSL and
+ * DB_SSL_CA: honoured when they agree, refused when they contradict or ask for what this service
+ * cannot do; never ignored. Other URL parameters are refused for the same reason.
+ */
+function sslOfUrl(url: URL, dbSsl: DbSslMode | undefined, dbSslCa: string | undefined): ExternalDatabase["ssl"] {
+  const invalid = (message: string) => new ConfigError(`invalid configuration: DATABASE_URL ${message}`);
+  for (const key of new Set(url.searchParams.keys())) {
+    if (key !== "sslmode" && key !== "sslrootcert") {
+      throw invalid(
+        `parameter "${key.slice(0, 40)}" is not supported (only sslmode and sslrootcert are): remove it, or use the DB_* variables`,
+      );
+    }
+  }
+  const sslmode = url.searchParams.get("sslmode");
+  let mode = dbSsl;
+  if (sslmode !== null) {
+    const fromUrl = URL_SSL_MODES[sslmode];
+    if (!fromUrl) {
+      throw invalid(
+        `sslmode=${sslmode.slice(0, 20)} is not supported: use sslmode=verify-full (with sslrootcert, for RDS global-bundle.pem), require or disable`,
+      );
+    }
+    if (dbSsl !== undefined && dbSsl !== fromUrl) {
+      throw invalid(`says sslmode=${sslmode} but DB_SSL is ${dbSsl}: keep one of them`);
+    }
+    mode = fromUrl;
+  }
+  const root = url.searchParams.get("sslrootcert");
+  let caPath = dbSslCa;
+  if (root !== null) {
+    // libpq's "system": the system's CAs, which is what verify-full without a CA path trusts here.
+    if (root !== "system" && !existsSync(root)) {
+      throw invalid(
+        `sslrootcert must be the path of a readable CA bundle file (for RDS: global-bundle.pem) (got ${JSON.stringify(root.slice(0, 200))})`,
+      );
+    }
+    caPath = root === "system" ? undefined : root;
+    if (dbSslCa !== undefined && (caPath === undefined || path.resolve(dbSslCa) !== path.resolve(caPath))) {
+      throw invalid("sslrootcert and DB_SSL_CA name different files: keep one of them");
+    }
+  }
+  if (root !== null && mode !== "verify-full") {
+    throw invalid(
+      `sslrootcert is only read with sslmode=verify-full (or DB_SSL=verify-full), not with ${mode ?? "off"}`,
+    );
+  }
+  return { mode: mode ?? "off", caPath };
+}
+
 function resolveDatabase(
   e: z.infer<typeof envSchema>,
   dataDir: string,
@@ -400,10 +457,11 @@ function resolveDatabase(
 ): ExternalDatabase | EmbeddedDatabase {
   const poolMax = e.DB_POOL_MAX ?? 10;
   const statementTimeoutMs = e.DB_STATEMENT_TIMEOUT_MS ?? 10_000;
-  const ssl = { mode: e.DB_SSL, caPath: e.DB_SSL_CA };
+  const ssl = { mode: e.DB_SSL ?? "off", caPath: e.DB_SSL_CA };
   if (e.DATABASE_URL) {
     if (e.DB_HOST) throw new ConfigError("invalid configuration: set DATABASE_URL or DB_HOST, not both");
     const url = new URL(e.DATABASE_URL);
+    const urlSsl = sslOfUrl(url, e.DB_SSL, e.DB_SSL_CA);
     const database = decodeURIComponent(url.pathname.replace(/^\//, ""));
     if (!database || !url.username) {
       throw new ConfigError(
@@ -417,7 +475,7 @@ function resolveDatabase(
       user: decodeURIComponent(url.username),
       password: url.password ? new Secret(decodeURIComponent(url.password)) : undefined,
       database,
-      ssl,
+      ssl: urlSsl,
       poolMax,
       statementTimeoutMs,
     };
@@ -445,7 +503,7 @@ function resolveDatabase(
       statementTimeoutMs,
     };
   }
-  if (e.DB_SSL !== "off") {
+  if (ssl.mode !== "off") {
     throw new ConfigError(
       "invalid configuration: DB_SSL applies to an external database; set DATABASE_URL or DB_HOST too",
     );

@@ -471,6 +471,72 @@ describe("loadConfig: other values", () => {
     });
   });
 
+  describe("TLS from DATABASE_URL's sslmode and sslrootcert (as AWS's console writes them)", () => {
+    const ca = path.join(mkdtempSync(path.join(tmpdir(), "quotegraph-ca-")), "global-bundle.pem");
+    const url = (query: string) => `postgres://app:${SECRET}@db.internal/prices?${query}`;
+    const sslOf = (env: Record<string, string>) =>
+      (loadConfig(env).database as Extract<ReturnType<typeof loadConfig>["database"], { kind: "external" }>).ssl;
+
+    beforeAll(() => writeFileSync(ca, "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"));
+    afterAll(() => rmSync(path.dirname(ca), { recursive: true, force: true }));
+
+    it.each([
+      [{ DATABASE_URL: url(`sslmode=verify-full&sslrootcert=${ca}`) }, { mode: "verify-full", caPath: ca }],
+      [{ DATABASE_URL: url("sslmode=verify-full&sslrootcert=system") }, { mode: "verify-full", caPath: undefined }],
+      [{ DATABASE_URL: url("sslmode=require") }, { mode: "require", caPath: undefined }],
+      [{ DATABASE_URL: url("sslmode=disable") }, { mode: "off", caPath: undefined }],
+      [
+        { DATABASE_URL: url("sslmode=verify-full"), DB_SSL: "verify-full", DB_SSL_CA: ca },
+        { mode: "verify-full", caPath: ca },
+      ],
+      [
+        { DATABASE_URL: url(`sslrootcert=${ca}`), DB_SSL: "verify-full" },
+        { mode: "verify-full", caPath: ca },
+      ],
+    ])("honours %o", (env, ssl) => {
+      expect(sslOf(env)).toEqual(ssl);
+    });
+
+    it.each([
+      [
+        { DATABASE_URL: url("sslmode=verify-full"), DB_SSL: "require" },
+        "says sslmode=verify-full but DB_SSL is require: keep one of them",
+      ],
+      [
+        { DATABASE_URL: url("sslmode=disable"), DB_SSL: "verify-full" },
+        "says sslmode=disable but DB_SSL is verify-full: keep one of them",
+      ],
+      [
+        { DATABASE_URL: url("sslmode=verify-ca") },
+        "sslmode=verify-ca is not supported: use sslmode=verify-full (with sslrootcert, for RDS global-bundle.pem), require or disable",
+      ],
+      [
+        { DATABASE_URL: url("sslmode=prefer") },
+        "sslmode=prefer is not supported: use sslmode=verify-full (with sslrootcert, for RDS global-bundle.pem), require or disable",
+      ],
+      [
+        { DATABASE_URL: url("sslmode=verify-full&sslrootcert=/nowhere/global-bundle.pem") },
+        'sslrootcert must be the path of a readable CA bundle file (for RDS: global-bundle.pem) (got "/nowhere/global-bundle.pem")',
+      ],
+      [
+        { DATABASE_URL: url(`sslmode=require&sslrootcert=${ca}`) },
+        "sslrootcert is only read with sslmode=verify-full (or DB_SSL=verify-full), not with require",
+      ],
+      [
+        { DATABASE_URL: url("sslmode=verify-full&sslrootcert=system"), DB_SSL_CA: ca, DB_SSL: "verify-full" },
+        "sslrootcert and DB_SSL_CA name different files: keep one of them",
+      ],
+      [
+        { DATABASE_URL: url("sslmode=require&application_name=x") },
+        'parameter "application_name" is not supported (only sslmode and sslrootcert are): remove it, or use the DB_* variables',
+      ],
+    ])("refuses %o, naming the contradiction", (env, expected) => {
+      const message = errorOf(env as Record<string, string>);
+      expect(message).toBe(`invalid configuration: DATABASE_URL ${expected}`);
+      expect(message).not.toContain(SECRET);
+    });
+  });
+
   it("reads DB_HOST/DB_PORT/DB_USER/DB_PASS/DB_NAME, the password being optional", () => {
     const parts = { DB_HOST: "db.internal", DB_PORT: "6432", DB_USER: "app", DB_NAME: "prices" };
     expect(loadConfig(parts).database).toEqual({

@@ -80,6 +80,21 @@ describe("DB_SSL against a TLS-only PostgreSQL with a self-made CA", () => {
     expect(session.ssl).toBe(true);
   });
 
+  it("DATABASE_URL's own ?sslmode=verify-full&sslrootcert=… (as AWS's console writes it) connects, verified and encrypted", async () => {
+    const { DATABASE_URL } = byUrl(server.certifiedHost, {});
+    const session = await sessionTls({
+      NODE_ENV: "test",
+      DATABASE_URL: `${DATABASE_URL}?sslmode=verify-full&sslrootcert=${encodeURIComponent(server.caPath)}`,
+    });
+    expect(session.ssl).toBe(true);
+    // The same URL's verification is real: a host the certificate does not name is refused.
+    const mismatch = await refusal({
+      NODE_ENV: "test",
+      DATABASE_URL: `${byUrl("127.0.0.1", {}).DATABASE_URL}?sslmode=verify-full&sslrootcert=${encodeURIComponent(server.caPath)}`,
+    });
+    expect(mismatch.message).toMatch(/altnames|does not match/i);
+  });
+
   it("verify-full with a bundle of several CAs (like RDS's global-bundle.pem) finds the one that signed", async () => {
     const session = await sessionTls(
       byParts(server.certifiedHost, { DB_SSL: "verify-full", DB_SSL_CA: server.bundlePath }),
