@@ -33,7 +33,7 @@ USER node
 EXPOSE 4000
 # Slim images have no curl; Node has fetch. PORT is honoured in case the listener was moved.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.METRICS_PORT || process.env.PORT || 4000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Exec form: node receives SIGTERM from `docker stop` itself and shuts down in order (10 s at most).
 # The base image's entrypoint only `exec`s this command, so no shell stays in between.
 CMD ["node", "dist/src/main.js"]

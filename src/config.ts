@@ -78,6 +78,8 @@ export interface Config {
     maxConnections: number | undefined;
     /** Open connections per client address; 0: no cap (behind a load balancer, whose addresses all clients share). */
     maxConnectionsPerAddress: number;
+    /** Health and metrics on their own listener at this port (on `host`); undefined: on `port` with the API. */
+    metricsPort: number | undefined;
   };
   graphql: { introspection: boolean; maxDepth: number; maxComplexity: number };
   database: ExternalDatabase | EmbeddedDatabase;
@@ -152,6 +154,7 @@ const envSchema = z.object({
       .optional(),
   ),
   PORT: integer(0, 65535, "must be a whole number from 0 to 65535 (0 picks a free port)"),
+  METRICS_PORT: integer(0, 65535, "must be a whole number from 0 to 65535 (0 picks a free port)"),
   HOST: optionalText,
   CORS_ORIGINS: z.preprocess(
     blankToUndefined,
@@ -353,15 +356,22 @@ function resolveHttp(e: z.infer<typeof envSchema>): Config["http"] {
       `invalid configuration: HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not be longer than HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs}): the header is part of the request`,
     );
   }
+  const port = e.PORT ?? 4000;
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === port) {
+    throw new ConfigError(
+      `invalid configuration: METRICS_PORT must differ from PORT (${port}): it is the port of health and metrics alone (got "${e.METRICS_PORT}")`,
+    );
+  }
   return {
     host: e.HOST ?? "0.0.0.0",
-    port: e.PORT ?? 4000,
+    port,
     corsOrigins: e.CORS_ORIGINS ?? [],
     headersTimeoutMs,
     requestTimeoutMs,
     keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS ?? 5_000,
     maxConnections: e.HTTP_MAX_CONNECTIONS,
     maxConnectionsPerAddress: e.HTTP_MAX_CONNECTIONS_PER_ADDRESS ?? 64,
+    metricsPort: e.METRICS_PORT,
   };
 }
 

@@ -6,6 +6,7 @@ import { FeedListener } from "./db/store/feed-listener";
 import { migrateExclusively } from "./db/store/migrations";
 import { createSchema } from "./graphql/schema";
 import { type HttpService, startHttp } from "./http/app";
+import { type OpsHttp, startOpsHttp } from "./http/ops";
 import { Ingestion, type IngestionOptions } from "./ingestion/ingestion";
 import type { Logger } from "./logger";
 import { Metrics } from "./metrics";
@@ -18,6 +19,8 @@ export interface Service {
   hub: FeedHub;
   /** Base URL the HTTP listener answers on, e.g. http://127.0.0.1:4000. */
   url: string;
+  /** Base URL of health and metrics when they have their own listener (METRICS_PORT). */
+  opsUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -63,6 +66,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
   // Subscribed before the schedule starts, so the start-up run is counted too.
   const metrics = new Metrics({ ingestion, pools: { api: database.dataSource, writer: database.writer }, hub });
   let http: HttpService | undefined;
+  let ops: OpsHttp | undefined;
   try {
     if (options.schedule ?? true) await ingestion.start();
     else await ingestion.prepare();
@@ -82,7 +86,14 @@ export async function startService(config: Config, logger: Logger, options: Serv
         hub,
       },
     });
+    const { metricsPort, host } = config.http;
+    if (metricsPort !== undefined) {
+      const registry = metrics.registry;
+      ops = await startOpsHttp({ host, port: metricsPort, dataSource: database.dataSource, logger, registry });
+    }
   } catch (error) {
+    await http?.stop(Date.now());
+    await ops?.stop();
     await feed.stop();
     await ingestion.stop();
     await database.close();
@@ -95,7 +106,13 @@ export async function startService(config: Config, logger: Logger, options: Serv
   const shown = host === "0.0.0.0" || host === "[::]" ? `http://localhost:${address.port}` : url;
   const { source, schedule } = ingestion.state();
   logger.info(
-    { url: `${url}/graphql`, dashboard: `${url}/`, source, schedule },
+    {
+      url: `${url}/graphql`,
+      dashboard: `${url}/`,
+      source,
+      schedule,
+      ...(ops ? { metrics: `${ops.url}/metrics` } : {}),
+    },
     `ready: dashboard ${shown}/ · GraphQL ${shown}/graphql · prices from ${describeSource(source)} · schedule ${schedule || "none"}`,
   );
 
@@ -107,6 +124,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
     feed,
     hub,
     url,
+    opsUrl: ops?.url,
     stop() {
       stopping ??= (async () => {
         const phase = async (name: string, step: () => Promise<void>) => {
@@ -122,6 +140,8 @@ export async function startService(config: Config, logger: Logger, options: Serv
         // feed.stop() also stops the hub, which answers its long polls.
         await phase("long polls", () => feed.stop());
         await phase("http", () => httpService.stop(deadline));
+        // Health and metrics answer until the API has drained (a probe sees the stop as it happens).
+        if (ops) await phase("health and metrics", () => (ops as OpsHttp).stop());
         // A run in progress finishes (its quotes are written in one transaction) before the pool closes.
         await phase("ingestion", () => ingestion.stop());
         await phase("database", () => database.close());

@@ -161,6 +161,11 @@ describe("loadConfig", () => {
       "DB_HOST, DB_USER, DB_NAME must be set too when connecting with DB_HOST/DB_USER/DB_PASS/DB_NAME (or set DATABASE_URL instead)",
     ],
     [{ DB_SSL: "require" }, "DB_SSL applies to an external database; set DATABASE_URL or DB_HOST too"],
+    [
+      { METRICS_PORT: "4000" },
+      'METRICS_PORT must differ from PORT (4000): it is the port of health and metrics alone (got "4000")',
+    ],
+    [{ METRICS_PORT: "x" }, 'METRICS_PORT must be a whole number from 0 to 65535 (0 picks a free port) (got "x")'],
     [{ DATABASE_URL: "postgres://u:p@h/db", DB_HOST: "h" }, "set DATABASE_URL or DB_HOST, not both"],
   ])("refuses %o with a message naming the variable", (env, expected) => {
     expect(errorOf(env as Record<string, string>)).toBe(`invalid configuration: ${expected}`);

@@ -111,8 +111,11 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
 
   app.use(deps.metrics.httpMiddleware());
   app.use(requestLog(deps.logger));
-  app.use(healthRouter(deps.dataSource, deps.logger));
-  app.use(metricsRouter(deps.metrics.registry));
+  // With METRICS_PORT, health and metrics have their own listener (src/http/ops.ts) and stay off this one.
+  if (http.metricsPort === undefined) {
+    app.use(healthRouter(deps.dataSource, deps.logger));
+    app.use(metricsRouter(deps.metrics.registry));
+  }
   const origins = http.corsOrigins;
   app.use(
     "/graphql",
