@@ -97,7 +97,7 @@ describe("response cache: two replicas on one database", () => {
     expect(recorder.statements).toEqual([]);
     expect(second?.status).toBe(200);
     expect(second?.text).toBe(first.text);
-    for (const header of ["content-type", "content-length", "cache-control"]) {
+    for (const header of ["content-type", "content-length", "cache-control", "etag"]) {
       expect(second?.headers.get(header)).toBe(first.headers.get(header));
     }
     // The schedule is off here: no next tick, so clients and CDNs are told not to keep it.

@@ -5,10 +5,15 @@ import type { CommitKind, FeedListener } from "../db/store/feed-listener";
 import { readsQuoteDataOnly } from "./cache-control";
 import type { GraphQLContext, ResponseTicket } from "./context";
 
-/** A whole answer as sent: the body's bytes and its content type (negotiated from `Accept`, part of the key). */
-export interface CachedResponse {
-  body: Buffer;
+/** What a kept answer is sent with: its content type (negotiated from `Accept`, part of the key) and ETag. */
+export interface ResponseHead {
   contentType: string;
+  etag: string | undefined;
+}
+
+/** A whole answer as sent: the body's bytes and its head. */
+export interface CachedResponse extends ResponseHead {
+  body: Buffer;
 }
 
 /** Why the cache was emptied: a commit that wrote quotes or assets, or LISTEN lost or stopped. */
@@ -101,10 +106,10 @@ export class ResponseCache {
   }
 
   /** Keeps the ticket's answer, if it was cacheable, sent whole with status 200, and nothing was announced since its start. */
-  keep(ticket: ResponseTicket, status: number, contentType: string | undefined): void {
-    if (ticket.body === undefined || status !== 200 || contentType === undefined) return;
+  keep(ticket: ResponseTicket, status: number, head: ResponseHead): void {
+    if (ticket.body === undefined || status !== 200) return;
     if (!this.enabled || ticket.generation !== this.#generation) return;
-    this.#entries?.set(ticket.key, { body: Buffer.from(ticket.body), contentType });
+    this.#entries?.set(ticket.key, { body: Buffer.from(ticket.body), ...head });
   }
 
   /**
