@@ -14,7 +14,7 @@ describe("quoteDataCacheControl", () => {
     [59_000, 59],
     [299_999, 299],
     [300_000, 300],
-  ])("lets an answer be cached for the whole seconds left until the next tick: %i ms → max-age %i", (ms, maxAge) => {
+  ])("lets a response be cached for the whole seconds left until the next tick: %i ms → max-age %i", (ms, maxAge) => {
     expect(quoteDataCacheControl(later(ms), NOW)).toBe(`max-age=${maxAge}, public`);
   });
 
