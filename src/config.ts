@@ -105,6 +105,8 @@ export interface Config {
    * at a time on one WebSocket.
    */
   feed: { maxWaiters: number; maxWaitersPerClient: number; maxSubscriptionsPerSocket: number };
+  /** Bound of the commit-aware response cache, in bytes (RESPONSE_CACHE_MB × 1 MiB); 0: no cache. */
+  responseCacheBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -242,6 +244,7 @@ const envSchema = z.object({
   MAX_WAITERS: integer(1, 1_000_000, "must be a whole number from 1 to 1000000"),
   MAX_WAITERS_PER_CLIENT: integer(0, 1_000_000, "must be a whole number from 0 (no cap) to 1000000"),
   MAX_SUBSCRIPTIONS_PER_SOCKET: integer(1, 1000, "must be a whole number from 1 to 1000"),
+  RESPONSE_CACHE_MB: integer(0, 65_536, "must be a whole number of megabytes (MiB) from 0 (no cache) to 65536"),
   QUOTEGRAPH_SOURCE: z.preprocess(
     blankToUndefined,
     z.enum(["simulator"], { message: "is set by `npm run demo` only and must be simulator" }).optional(),
@@ -330,6 +333,7 @@ export function loadConfig(env: Env = readEnv()): Config {
     adminToken: e.ADMIN_TOKEN === undefined ? undefined : new Secret(e.ADMIN_TOKEN),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS ?? 10_000,
     feed: resolveFeed(e),
+    responseCacheBytes: (e.RESPONSE_CACHE_MB ?? 64) * 1024 * 1024,
   };
 }
 

@@ -6,6 +6,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import type { DataSource } from "typeorm";
 import type { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver";
 import type { FeedHub } from "./db/store/feed-hub";
+import type { ResponseCache } from "./graphql/response-cache";
 import type { ConnectionLimits } from "./http/connection-limits";
 import type { Ingestion } from "./ingestion/ingestion";
 
@@ -14,6 +15,7 @@ export interface MetricsDeps {
   /** The API's pool and the writer's (ingestion, LISTEN). */
   pools: Record<"api" | "writer", DataSource>;
   hub: FeedHub;
+  responseCache: ResponseCache;
 }
 
 /** Paths with their own label; anything else is "other", so scanners cannot grow the label set. */
@@ -57,6 +59,7 @@ export class Metrics {
       registers,
     });
     this.#feed(deps.hub);
+    this.#responseCache(deps.responseCache);
   }
 
   /** A subscription refused by MAX_SUBSCRIPTIONS_PER_SOCKET (counted where graphql-ws refuses it). */
@@ -181,24 +184,14 @@ export class Metrics {
 
   #feed(hub: FeedHub): void {
     const registers = [this.registry];
-    const gauges: [name: string, help: string, read: () => number][] = [
+    this.#gauges([
       [
         "quotegraph_long_poll_waiters",
         "quoteUpdates long polls and quoteAdded subscriptions waiting for new quotes right now.",
         () => hub.waiters,
       ],
       ["quotegraph_subscriptions", "Open quoteAdded subscriptions.", () => hub.subscriptions],
-    ];
-    for (const [name, help, read] of gauges) {
-      new Gauge({
-        name,
-        help,
-        registers,
-        collect() {
-          this.set(read());
-        },
-      });
-    }
+    ]);
     const notifications = new Counter({
       name: "quotegraph_feed_notifications_total",
       help: "Notifications of stored quotes received (one per commit that stored any, from any replica).",
@@ -217,6 +210,60 @@ export class Metrics {
     hub.events.on("notified", () => notifications.inc());
     hub.events.on("read", (trigger) => reads.inc({ trigger }));
     hub.events.on("refused", (cap) => this.#refused.inc({ cap }));
+  }
+
+  #responseCache(cache: ResponseCache): void {
+    const registers = [this.registry];
+    const lookups = new Counter({
+      name: "quotegraph_response_cache_requests_total",
+      help:
+        "GraphQL POST requests while the response cache is on, by outcome: hit (answered from memory), miss " +
+        "(a cacheable answer computed, then kept unless a commit came meanwhile), uncacheable (other fields, " +
+        "a mutation, errors).",
+      labelNames: ["outcome"] as const,
+      registers,
+    });
+    const evictions = new Counter({
+      name: "quotegraph_response_cache_evictions_total",
+      help: "Answers dropped to stay within RESPONSE_CACHE_MB (least recently used first).",
+      registers,
+    });
+    const emptied = new Counter({
+      name: "quotegraph_response_cache_emptied_total",
+      help:
+        "Times the response cache was emptied, by reason: a commit that wrote quotes or assets (any replica), " +
+        "listen_lost (off until LISTEN is back), stopped.",
+      labelNames: ["reason"] as const,
+      registers,
+    });
+    for (const outcome of ["hit", "miss", "uncacheable"] as const) lookups.inc({ outcome }, 0);
+    for (const reason of ["quotes", "assets", "listen_lost", "stopped"] as const) emptied.inc({ reason }, 0);
+    cache.events.on("lookup", (outcome) => lookups.inc({ outcome }));
+    cache.events.on("evicted", () => evictions.inc());
+    cache.events.on("emptied", (reason) => emptied.inc({ reason }));
+    this.#gauges([
+      ["quotegraph_response_cache_bytes", "Bytes the response cache holds (bodies and keys).", () => cache.bytes],
+      ["quotegraph_response_cache_entries", "Answers the response cache holds.", () => cache.entries],
+      [
+        "quotegraph_response_cache_enabled",
+        "1 while the response cache serves; 0 with RESPONSE_CACHE_MB=0 or while the LISTEN connection is down.",
+        () => (cache.enabled ? 1 : 0),
+      ],
+    ]);
+  }
+
+  /** Gauges read when scraped. */
+  #gauges(gauges: [name: string, help: string, read: () => number][]): void {
+    for (const [name, help, read] of gauges) {
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read());
+        },
+      });
+    }
   }
 
   #database(pools: Record<"api" | "writer", DataSource>): void {

@@ -4,6 +4,7 @@ import { type Database, openDatabase } from "./db/data-source";
 import { FeedHub, type FeedHubOptions } from "./db/store/feed-hub";
 import { FeedListener } from "./db/store/feed-listener";
 import { migrateExclusively } from "./db/store/migrations";
+import { ResponseCache } from "./graphql/response-cache";
 import { createSchema } from "./graphql/schema";
 import { type HttpService, startHttp } from "./http/app";
 import { type OpsHttp, startOpsHttp } from "./http/ops";
@@ -63,8 +64,15 @@ export async function startService(config: Config, logger: Logger, options: Serv
     maxWaitersPerClient: config.feed.maxWaitersPerClient,
     ...options.feed,
   });
+  // Follows the listener from before it starts: off until LISTEN is in place.
+  const responseCache = new ResponseCache(config.responseCacheBytes, feed);
   // Subscribed before the schedule starts, so the start-up run is counted too.
-  const metrics = new Metrics({ ingestion, pools: { api: database.dataSource, writer: database.writer }, hub });
+  const metrics = new Metrics({
+    ingestion,
+    pools: { api: database.dataSource, writer: database.writer },
+    hub,
+    responseCache,
+  });
   let http: HttpService | undefined;
   let ops: OpsHttp | undefined;
   try {
@@ -78,6 +86,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
       dataSource: database.dataSource,
       schema: await createSchema(),
       metrics,
+      responseCache,
       context: {
         dataSource: database.dataSource,
         converts: config.converts,

@@ -54,6 +54,7 @@ describe("loadConfig", () => {
       adminToken: undefined,
       shutdownTimeoutMs: 10_000,
       feed: { maxWaiters: 10_000, maxWaitersPerClient: 1_000, maxSubscriptionsPerSocket: 20 },
+      responseCacheBytes: 64 * 1024 * 1024,
     });
     // CMC's published sandbox key: mock data only.
     expect(config.cmc.apiKey.reveal()).toBe("b54bcf4d-1bca-4e8e-9a24-22ff2c3d462c");
@@ -342,6 +343,13 @@ describe("loadConfig: limits, pool size, HTTP timeouts and caps, shutdown timeou
       valid: [1, 50, 1000],
       rule: "must be a whole number from 1 to 1000",
       bad: ["0", "1001", "-2", "7.5", "ten"],
+    },
+    {
+      variable: "RESPONSE_CACHE_MB",
+      read: (c) => c.responseCacheBytes / (1024 * 1024),
+      valid: [0, 1, 64, 65_536],
+      rule: "must be a whole number of megabytes (MiB) from 0 (no cache) to 65536",
+      bad: ["-1", "65537", "0.5", "64MB", "off"],
     },
   ];
 

@@ -91,7 +91,7 @@ describe("GraphQL over HTTP: batching, limits, caching, protocol", () => {
     expect(mutation.status).toBe(405);
   });
 
-  it("lets latestQuotes and candles be cached until the next ingestion tick, and never the polling feed", async () => {
+  it("lets reads of quote data be cached until the next ingestion tick, and never the polling feed or ingestion state", async () => {
     const query = (on: Service, q: string) =>
       fetch(`${on.url}/graphql`, {
         method: "POST",
@@ -120,7 +120,14 @@ describe("GraphQL over HTTP: batching, limits, caching, protocol", () => {
       expect(await candles.json()).toEqual({ data: { candles: [] } });
       expect(candles.headers.get("cache-control")).toBe("max-age=300, public");
       const history = await query(scheduled, `{ priceHistory(symbol: "BTC") { nodes { price } } }`);
-      expect(history.headers.get("cache-control")).toBe("no-store");
+      expect(history.headers.get("cache-control")).toBe("max-age=300, public");
+      const assets = await query(scheduled, `{ assets { nodes { symbol } } asset(cmcId: 1) { name } }`);
+      expect(assets.headers.get("cache-control")).toBe("max-age=300, public");
+      const mixed = await query(scheduled, `{ latestQuotes { price } ingestionRuns { id } }`);
+      expect(mixed.headers.get("cache-control")).toBe("no-store");
+      const refused = await query(scheduled, `{ candles(symbol: "NOPE", interval: HOUR) { close } }`);
+      expect(await refused.json()).toMatchObject({ errors: [{ extensions: { code: "BAD_USER_INPUT" } }] });
+      expect(refused.headers.get("cache-control")).toBe("no-store");
       const poll = await query(scheduled, `{ quoteUpdates { cursor quotes { price } } }`);
       expect(poll.headers.get("cache-control")).toBe("no-store");
       const ingestion = await query(scheduled, `{ ingestion { nextRunAt } }`);

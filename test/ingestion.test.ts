@@ -2,6 +2,7 @@ import { Client } from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FeedHub } from "../src/db/store/feed-hub";
 import { FeedListener } from "../src/db/store/feed-listener";
+import { ResponseCache } from "../src/graphql/response-cache";
 import type { Ingestion, IngestionOptions } from "../src/ingestion/ingestion";
 import { Metrics } from "../src/metrics";
 import { type CmcSimulator, faults, startCmcSimulator } from "../tools/cmc-simulator/server";
@@ -57,12 +58,18 @@ describe("ingestion against the CMC simulator", () => {
         cut = await cutDatabase(db);
       }),
     });
-    const hub = new FeedHub(db.ds, new FeedListener(db.ds, quietLogger), quietLogger, {
+    const listener = new FeedListener(db.ds, quietLogger);
+    const hub = new FeedHub(db.ds, listener, quietLogger, {
       converts: ["USD"],
       maxWaiters: 1,
       maxWaitersPerClient: 1,
     });
-    const metrics = new Metrics({ ingestion: made.ingestion, pools: { api: db.ds, writer: db.ds }, hub });
+    const metrics = new Metrics({
+      ingestion: made.ingestion,
+      pools: { api: db.ds, writer: db.ds },
+      hub,
+      responseCache: new ResponseCache(0, listener),
+    });
     return { ...made, metrics, restore: async () => cut?.restore() };
   }
 

@@ -1,7 +1,8 @@
 import { once } from "node:events";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { FeedListener } from "../src/db/store/feed-listener";
+import { TrackedSymbolTaken, trackAsset, untrackAsset } from "../src/db/store/assets";
+import { type CommitKind, FeedListener } from "../src/db/store/feed-listener";
 import { insertQuotes } from "../src/db/store/quotes";
 import { insertSampleAssets, quietLogger, useDatabase } from "./support/database";
 import { newQuote } from "./support/store-fixtures";
@@ -11,6 +12,7 @@ describe("FeedListener: the LISTEN side of the quote feed", () => {
   let listener: FeedListener;
   let minute = 0;
   let notifications = 0;
+  const commits: CommitKind[] = [];
 
   /** Stores a BTC quote from a connection the listener does not own, as another replica would. */
   const storeQuote = (at = ++minute) =>
@@ -20,7 +22,10 @@ describe("FeedListener: the LISTEN side of the quote feed", () => {
     await insertSampleAssets(db.ds);
     listener = new FeedListener(db.ds, quietLogger);
     listener.events.on("notified", () => notifications++);
+    listener.events.on("committed", (kind) => commits.push(kind));
+    expect(listener.connected).toBe(false);
     await listener.start();
+    expect(listener.connected).toBe(true);
   });
   afterAll(() => listener?.stop());
 
@@ -47,6 +52,29 @@ describe("FeedListener: the LISTEN side of the quote feed", () => {
     expect(notifications - before).toBe(1);
   });
 
+  it("announces each commit that changed assets (trackAsset, untrackAsset), and none that changed nothing", async () => {
+    const sol = { cmcId: 5426, symbol: "SOL", name: "Solana", slug: "solana", rank: 5 };
+    const kinds = async (write: () => Promise<unknown>) => {
+      commits.length = 0;
+      await write();
+      // Notifications arrive in commit order: once this quote's has come, any of the write's has too.
+      const notified = once(listener.events, "notified");
+      await storeQuote();
+      await notified;
+      return [...commits];
+    };
+    expect(await kinds(() => trackAsset(db.ds, sol))).toEqual(["assets", "quotes"]);
+    expect(await kinds(() => untrackAsset(db.ds, { symbol: "sol" }))).toEqual(["assets", "quotes"]);
+    expect(await kinds(() => untrackAsset(db.ds, { cmcId: 5426 }))).toEqual(["assets", "quotes"]);
+    // Nothing tracked under that symbol any more: no row changed, nothing announced.
+    expect(await kinds(() => untrackAsset(db.ds, { symbol: "SOL" }))).toEqual(["quotes"]);
+    // Refused (BTC is tracked as CMC id 1): the failed statement announces nothing.
+    const impostor = { ...sol, cmcId: 30938, symbol: "BTC" };
+    expect(await kinds(() => expect(trackAsset(db.ds, impostor)).rejects.toBeInstanceOf(TrackedSymbolTaken))).toEqual([
+      "quotes",
+    ]);
+  });
+
   it("reconnects after its connection is killed, says so, and announces commits again", async () => {
     const admin = new Client({ connectionString: inject("postgresUrl") });
     await admin.connect();
@@ -63,7 +91,9 @@ describe("FeedListener: the LISTEN side of the quote feed", () => {
       ).rows;
       expect(killed).toBe(1);
       await lost;
+      expect(listener.connected).toBe(false);
       await connected;
+      expect(listener.connected).toBe(true);
     } finally {
       await admin.end();
     }

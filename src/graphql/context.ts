@@ -20,6 +20,17 @@ export interface IngestionControl {
   untrack(selector: { symbol?: string | null; cmcId?: number | null }): Promise<TrackResult>;
 }
 
+/**
+ * A request that missed: the answer is kept if the request turns out to read quote data only,
+ * succeeds, and no commit was announced (nor LISTEN lost) between its start and its end.
+ */
+export interface ResponseTicket {
+  readonly key: string;
+  readonly generation: number;
+  /** The body Apollo sends, set once the operation is known to be cacheable. */
+  body?: string;
+}
+
 export interface GraphQLContext {
   /** The API's pool, shared by the statements of this request at most REQUEST_STATEMENTS at a time. */
   db: Sql;
@@ -37,6 +48,8 @@ export interface GraphQLContext {
   signal: AbortSignal;
   /** The client's address (the TCP peer), for the per-client cap on waiters. */
   client: string;
+  /** Set when the response cache may keep this request's answer (an HTTP request that missed). */
+  responseTicket?: ResponseTicket;
 }
 
 export interface ContextDeps {

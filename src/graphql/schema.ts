@@ -4,7 +4,6 @@ import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphq
 import { buildSchema, type PubSub } from "type-graphql";
 import { validateArgs } from "./args/validation";
 import { authChecker } from "./auth";
-import { cacheControlDirective } from "./cache-control";
 import { AssetResolver } from "./resolvers/asset.resolver";
 import { AssetSeriesResolver } from "./resolvers/asset-series.resolver";
 import { HistoryResolver } from "./resolvers/history.resolver";
@@ -40,7 +39,6 @@ export function createSchema(): Promise<GraphQLSchema> {
     validateFn: validateArgs,
     authChecker,
     pubSub: noTopics,
-    directives: [cacheControlDirective],
   });
 }
 

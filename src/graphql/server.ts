@@ -1,11 +1,15 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { ApolloServer } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import type { GraphQLFormattedError, GraphQLSchema } from "graphql";
 import { isDatabaseUnavailable, isStatementTimeout } from "../db/availability";
 import type { Logger } from "../logger";
+import { cacheControlFromRootFields } from "./cache-control";
 import type { GraphQLContext } from "./context";
 import { subscriptionsOverHttpRefused } from "./http-operations";
 import { aliasesRule, complexityPlugin, depthRule, type QueryLimits, rootFieldsRule } from "./limits";
@@ -70,6 +74,9 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
         : { message: "internal server error", path: formatted.path, extensions: { code: "INTERNAL_SERVER_ERROR" } };
     },
     plugins: [
+      // Its per-field hooks cost on every resolved field; the root fields tell as much (cache-control.ts).
+      ApolloServerPluginCacheControlDisabled(),
+      cacheControlFromRootFields,
       subscriptionsOverHttpRefused,
       complexityPlugin(options.schema, options.limits),
       outage.plugin(),

@@ -9,11 +9,13 @@ import type { DataSource } from "typeorm";
 import { WebSocketServer } from "ws";
 import type { Config } from "../config";
 import { callerOf } from "../graphql/auth";
-import { type ContextDeps, clientOf, createContext } from "../graphql/context";
+import { type ContextDeps, clientOf, createContext, type ResponseTicket } from "../graphql/context";
 import { tooManySubscriptions } from "../graphql/errors";
+import type { ResponseCache } from "../graphql/response-cache";
 import { startGraphQLServer } from "../graphql/server";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
+import { answerFromCache } from "./cached-answers";
 import { ConnectionLimits, connectionRoom, defaultMaxConnections, openFileLimit } from "./connection-limits";
 import { HttpDrain } from "./drain";
 import { healthRouter } from "./health";
@@ -26,6 +28,7 @@ export interface HttpDeps {
   schema: GraphQLSchema;
   context: ContextDeps;
   metrics: Metrics;
+  responseCache: ResponseCache;
 }
 
 export interface HttpService {
@@ -106,7 +109,7 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
     introspection: deps.config.graphql.introspection,
     limits: deps.config.graphql,
     logger: deps.logger,
-    plugins: [deps.metrics.graphqlPlugin()],
+    plugins: [deps.metrics.graphqlPlugin(), deps.responseCache.plugin()],
   });
 
   app.use(deps.metrics.httpMiddleware());
@@ -121,17 +124,20 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
     "/graphql",
     cors({ origin: origins.includes("*") ? "*" : origins.length ? origins : false }),
     express.json({ limit: BODY_LIMIT }),
+    answerFromCache(deps.responseCache, () => deps.context.ingestion.state().nextRunAt),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         // A client that hangs up releases its long poll at once.
         const gone = new AbortController();
         res.once("close", () => gone.abort());
-        return createContext(
+        const context = createContext(
           deps.context,
           callerOf(req.headers.authorization, deps.context.adminToken),
           gone.signal,
           clientOf(req),
         );
+        context.responseTicket = res.locals.responseTicket as ResponseTicket | undefined;
+        return context;
       },
     }),
   );

@@ -1,5 +1,14 @@
 import { rowsOf, type Sql } from "./sql";
 
+/**
+ * Channel that announces a commit which changed assets (tracked or not, names, ranks); the payload
+ * is the CMC id. Sent by the writing statement itself, so only a change that commits is announced.
+ */
+export const ASSET_CHANNEL = "quotegraph_asset_changed";
+
+/** Appended to a RETURNING list: the row's change is announced at commit. */
+const ANNOUNCED = `pg_notify('${ASSET_CHANNEL}', a.cmc_id::text) AS announced`;
+
 /** A coin as stored: the CMC id is its identity, the symbol only a label. */
 export interface AssetRow {
   /** The row id (what quotes refer to). */
@@ -125,7 +134,7 @@ export async function trackAsset(db: Sql, listing: AssetListing): Promise<AssetR
       `INSERT INTO asset AS a (cmc_id, symbol, name, slug, rank, tracked) VALUES ($1, $2, $3, $4, $5, true)
        ON CONFLICT (cmc_id) DO UPDATE SET symbol = EXCLUDED.symbol, name = EXCLUDED.name, slug = EXCLUDED.slug,
          rank = EXCLUDED.rank, tracked = true, updated_at = now()
-       RETURNING ${COLUMNS}`,
+       RETURNING ${COLUMNS}, ${ANNOUNCED}`,
       [listing.cmcId, listing.symbol, listing.name, listing.slug, listing.rank],
     );
     return toAsset(row);
@@ -152,12 +161,12 @@ export async function untrackAsset(
     "cmcId" in selector
       ? await rowsOf(
           db,
-          `UPDATE asset a SET tracked = false, updated_at = now() WHERE a.cmc_id = $1 RETURNING ${COLUMNS}`,
+          `UPDATE asset a SET tracked = false, updated_at = now() WHERE a.cmc_id = $1 RETURNING ${COLUMNS}, ${ANNOUNCED}`,
           [selector.cmcId],
         )
       : await rowsOf(
           db,
-          `UPDATE asset a SET tracked = false, updated_at = now() WHERE a.tracked AND upper(a.symbol) = $1 RETURNING ${COLUMNS}`,
+          `UPDATE asset a SET tracked = false, updated_at = now() WHERE a.tracked AND upper(a.symbol) = $1 RETURNING ${COLUMNS}, ${ANNOUNCED}`,
           [symbolKey(selector.symbol)],
         );
   return row ? toAsset(row) : null;

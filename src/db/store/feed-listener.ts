@@ -3,22 +3,33 @@ import type { PoolClient } from "pg";
 import type { DataSource } from "typeorm";
 import type { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver";
 import type { Logger } from "../../logger";
+import { ASSET_CHANNEL } from "./assets";
 import { QUOTE_CHANNEL } from "./quotes";
+
+/** What a commit announced: stored quotes, or changed assets. */
+export type CommitKind = "quotes" | "assets";
 
 const RECONNECT_MS = [1_000, 2_000, 5_000, 10_000];
 
 /**
- * One LISTEN connection per replica: the NOTIFY that every quote-storing commit sends, from
- * whichever replica, arrives here (and wakes the replica's FeedHub). Notifications only say "look
- * again"; the quotes themselves are always read from the table, so a missed or repeated one loses
- * nothing.
+ * One LISTEN connection per replica: the NOTIFY that every commit storing quotes or changing assets
+ * sends, from whichever replica, arrives here (quotes wake the replica's FeedHub; both empty the
+ * response cache). Notifications only say "look again"; the quotes themselves are always read from
+ * the table, so a missed or repeated one loses nothing.
  */
 export class FeedListener {
   /**
    * `connected`: LISTEN is (again) in place; `lost`: the connection broke, a reconnect is scheduled;
-   * `notified`: look again (a notification, or the connection was lost); `stopped`: stop() was called.
+   * `notified`: look again for quotes (a notification, or the connection was lost); `committed`: a
+   * commit announced quotes or assets; `stopped`: stop() was called.
    */
-  readonly events = new EventEmitter<{ connected: []; lost: [Error]; notified: []; stopped: [] }>();
+  readonly events = new EventEmitter<{
+    connected: [];
+    lost: [Error];
+    notified: [];
+    committed: [CommitKind];
+    stopped: [];
+  }>();
   readonly #dataSource: DataSource;
   readonly #logger: Logger;
   #client: PoolClient | undefined;
@@ -32,6 +43,11 @@ export class FeedListener {
     this.#logger = logger;
   }
 
+  /** True while LISTEN is in place: every commit from now on will be announced here. */
+  get connected(): boolean {
+    return this.#client !== undefined;
+  }
+
   /** After stop(), nothing waits for notifications: long polls answer and subscriptions end. */
   get stopped(): boolean {
     return this.#stopped;
@@ -42,9 +58,13 @@ export class FeedListener {
       PoolClient,
       (error?: Error) => void,
     ];
-    client.on("notification", () => this.events.emit("notified"));
+    client.on("notification", ({ channel }) => {
+      if (channel === ASSET_CHANNEL) return this.events.emit("committed", "assets");
+      this.events.emit("committed", "quotes");
+      this.events.emit("notified");
+    });
     client.on("error", (error) => this.#lost(error));
-    await client.query(`LISTEN ${QUOTE_CHANNEL}`);
+    await client.query(`LISTEN ${QUOTE_CHANNEL}; LISTEN ${ASSET_CHANNEL}`);
     this.#client = client;
     this.#release = release;
     this.#failures = 0;
@@ -58,7 +78,7 @@ export class FeedListener {
     const client = this.#client;
     this.#client = undefined;
     if (client) {
-      await client.query(`UNLISTEN ${QUOTE_CHANNEL}`).catch(() => undefined);
+      await client.query("UNLISTEN *").catch(() => undefined);
       this.#release?.();
     }
   }

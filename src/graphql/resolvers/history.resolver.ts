@@ -1,9 +1,7 @@
-import type { GraphQLResolveInfo } from "graphql";
-import { Arg, Args, Ctx, Info, Query, Resolver } from "type-graphql";
+import { Arg, Args, Ctx, Query, Resolver } from "type-graphql";
 import { CandlesArgs } from "../args/candles.args";
 import { HistoryArgs } from "../args/history.args";
 import { requireAssets } from "../asset-lookup";
-import { cacheUntilNextTick } from "../cache-control";
 import type { GraphQLContext } from "../context";
 import { candleSeries, historyConnection } from "../series";
 import { Candle } from "../types/candle.type";
@@ -36,10 +34,8 @@ export class HistoryResolver {
     @Arg("symbol", () => String, { description: SYMBOL }) symbol: string,
     @Args() args: CandlesArgs,
     @Ctx() ctx: GraphQLContext,
-    @Info() info: GraphQLResolveInfo,
   ): Promise<Candle[]> {
     const [asset] = await requireAssets(ctx, [symbol]);
-    cacheUntilNextTick(ctx, info);
     return candleSeries(ctx, asset.id, args);
   }
 }

@@ -1,10 +1,8 @@
-import type { GraphQLResolveInfo } from "graphql";
-import { Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from "type-graphql";
+import { Args, Ctx, FieldResolver, Query, Resolver, Root } from "type-graphql";
 import { trackedAssets } from "../../db/store/assets";
 import { checkConvert } from "../args/convert.args";
 import { LatestQuotesArgs } from "../args/latest-quotes.args";
 import { requireAssets } from "../asset-lookup";
-import { cacheUntilNextTick } from "../cache-control";
 import type { GraphQLContext } from "../context";
 import { primeAssets } from "../loaders";
 import { Asset } from "../types/asset.type";
@@ -19,10 +17,8 @@ export class QuoteResolver {
   async latestQuotes(
     @Args() { symbols, convert }: LatestQuotesArgs,
     @Ctx() ctx: GraphQLContext,
-    @Info() info: GraphQLResolveInfo,
   ): Promise<PriceQuote[]> {
     const code = checkConvert(convert, ctx.converts);
-    cacheUntilNextTick(ctx, info);
     let assets = symbols ? await requireAssets(ctx, symbols) : undefined;
     if (!assets) {
       assets = await trackedAssets(ctx.db);

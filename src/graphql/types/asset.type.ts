@@ -1,8 +1,6 @@
-import { Directive, Field, ID, Int, ObjectType } from "type-graphql";
+import { Field, ID, Int, ObjectType } from "type-graphql";
 import type { AssetRow } from "../../db/store/assets";
 
-// Nested under a cacheable field, it is as fresh as its parent.
-@Directive("@cacheControl(inheritMaxAge: true)")
 @ObjectType("Asset", { description: "A coin as CoinMarketCap identifies it." })
 export class Asset {
   @Field(() => ID)

@@ -1,10 +1,8 @@
-import { Directive, Field, Float, ID, ObjectType } from "type-graphql";
+import { Field, Float, ID, ObjectType } from "type-graphql";
 import type { QuoteRow } from "../../db/store/quotes";
 
 const toFloat = (value: string | null): number | null => (value === null ? null : Number(value));
 
-// Nested under a cacheable field, it is as fresh as its parent.
-@Directive("@cacheControl(inheritMaxAge: true)")
 @ObjectType("PriceQuote", { description: "One CoinMarketCap quote of an asset in one currency." })
 export class PriceQuote {
   @Field(() => ID)
