@@ -15,6 +15,7 @@ import { startGraphQLServer } from "../graphql/server";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import { ConnectionLimits, connectionRoom, defaultMaxConnections, openFileLimit } from "./connection-limits";
+import { dashboardRouter } from "./dashboard";
 import { HttpDrain } from "./drain";
 import { healthRouter } from "./health";
 import { metricsRouter } from "./metrics";
@@ -132,6 +133,7 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
       },
     }),
   );
+  app.use(dashboardRouter(deps.logger));
   app.use(errorHandler(deps.logger));
 
   await new Promise<void>((resolve, reject) => {
