@@ -6,8 +6,8 @@ import {
   createChart,
   type IChartApi,
   type ISeriesApi,
-  type Time,
   TickMarkType,
+  type Time,
   type UTCTimestamp,
 } from "lightweight-charts";
 import { request } from "./api";

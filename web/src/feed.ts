@@ -1,4 +1,5 @@
 import { ApiError, request } from "./api";
+import { retryDelayMs } from "./backoff";
 import { PollQuery, type Quote } from "./graphql";
 
 export type Connection =
@@ -17,18 +18,6 @@ export interface FeedEvents {
 const WAIT_SECONDS = 25;
 /** An empty answer well before WAIT_SECONDS means the server is busy or stopping: the API asks for a pause. */
 const BUSY_PAUSE_MS = 3_000;
-const FIRST_RETRY_MS = 1_000;
-const MAX_RETRY_MS = 30_000;
-
-/**
- * The delay before retry `attempt` (1, 2, …): doubling from 1 s up to 30 s, each drawn from the upper
- * half of its step ("equal jitter"), so that many dashboards do not come back in step after an outage.
- */
-export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
-  const step = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (attempt - 1));
-  return Math.round(step / 2 + (random() * step) / 2);
-}
-
 /**
  * Follows `quoteUpdates` from a cursor with long polls: every quote once, in commit order. Backs off
  * while the service is unreachable and stops polling while the tab is hidden.

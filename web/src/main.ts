@@ -1,7 +1,8 @@
 import type { ResultOf } from "gql.tada";
 import { ApiError, request } from "./api";
+import { retryDelayMs } from "./backoff";
 import { CandleChart, type ChartColors, INTERVALS, type Interval } from "./chart";
-import { type Connection, QuoteFeed, retryDelayMs } from "./feed";
+import { type Connection, QuoteFeed } from "./feed";
 import { type Asset, BootQuery, type Ingestion, IngestionQuery, type Quote } from "./graphql";
 import { refreshIngestionTimes, renderIngestion } from "./ingestion";
 import { enableRowKeys, refreshTimes, renderRows, type SortKey, type TableState } from "./table";
@@ -138,7 +139,7 @@ function wireControls(): void {
     });
   }
   enableRowKeys(body);
-  intervalGroup.replaceChildren(
+  intervalGroup.append(
     ...INTERVALS.map(({ value, label, name }) => {
       const button = document.createElement("button");
       button.type = "button";
