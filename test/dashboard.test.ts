@@ -299,6 +299,32 @@ function dashboardTests() {
     await page.selectOption("#currency", "USD");
   });
 
+  /** What the browser does when the tab goes to the background or comes back. */
+  async function setVisibility(state: "hidden" | "visible"): Promise<void> {
+    await page.evaluate((visibility) => {
+      const document = (globalThis as any).document;
+      Object.defineProperty(document, "visibilityState", { configurable: true, get: () => visibility });
+      document.dispatchEvent(new Event("visibilitychange"));
+    }, state);
+  }
+
+  it("stops polling while the tab is hidden, and catches up when it is shown again", async () => {
+    const polls = () => requests.filter((r) => r.operation === "Poll").length;
+    const shown = await tablePrices();
+    await setVisibility("hidden");
+    await eventually(() => page.getAttribute("#connection", "data-state")).toBe("paused");
+    const pollsWhenHidden = polls();
+    await nextMinute();
+    // The new quotes are there to be had: a page still polling would have asked for them by now.
+    const prices = await apiPrices("USD");
+    expect(polls()).toBe(pollsWhenHidden);
+    expect(await tablePrices()).toEqual(shown);
+
+    await setVisibility("visible");
+    await eventually(() => page.getAttribute("#connection", "data-state")).toBe("live");
+    await eventually(async () => bySymbol(await tablePrices())).toEqual(expected(prices, "USD"));
+  });
+
   it("says it is reconnecting, backing off, while the service is down, and recovers by itself when it is back", async () => {
     const outageStarted = Date.now();
     service.child.kill("SIGTERM");

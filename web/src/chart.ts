@@ -43,6 +43,8 @@ export interface ChartColors {
 /** Buckets per request, and how close to the left edge (in bars) scrolling fetches older ones. */
 const PAGE = 500;
 const PREFETCH_BARS = 10;
+/** Bars drawn across the chart when a view opens. */
+const VISIBLE_BARS = 120;
 
 type Bar = CandlestickData<UTCTimestamp>;
 
@@ -92,6 +94,7 @@ export class CandleChart {
       timeScale: {
         timeVisible: true,
         secondsVisible: false,
+        maxBarSpacing: 40,
         tickMarkFormatter: (time: Time, type: TickMarkType) => localTime(time, tickFormats[type] ?? {}),
       },
     });
@@ -137,7 +140,7 @@ export class CandleChart {
       },
     });
     this.#series.setData(this.#bars);
-    this.#chart.timeScale().scrollToRealTime();
+    this.#frameNewest();
     this.#publish();
   }
 
@@ -168,7 +171,15 @@ export class CandleChart {
   }
 
   latest(): void {
-    this.#chart.timeScale().scrollToRealTime();
+    this.#frameNewest();
+  }
+
+  /** The newest VISIBLE_BARS fill the width; fewer are spread out (up to maxBarSpacing). */
+  #frameNewest(): void {
+    const count = this.#bars.length;
+    const scale = this.#chart.timeScale();
+    if (count <= VISIBLE_BARS) scale.fitContent();
+    else scale.setVisibleLogicalRange({ from: count - VISIBLE_BARS, to: count });
   }
 
   async #loadOlder(): Promise<void> {
