@@ -57,7 +57,7 @@ const tickFormats: Record<number, Intl.DateTimeFormatOptions> = {
   [TickMarkType.Year]: { year: "numeric" },
   [TickMarkType.Month]: { month: "short" },
   [TickMarkType.DayOfMonth]: { day: "numeric", month: "short" },
-  [TickMarkType.Time]: { hour: "2-digit", minute: "2-digit" },
+  [TickMarkType.Time]: { hour: "numeric", minute: "2-digit" },
   [TickMarkType.TimeWithSeconds]: { hour: "2-digit", minute: "2-digit", second: "2-digit" },
 };
 
