@@ -146,7 +146,7 @@ describe("GraphQL over HTTP", () => {
     );
     expect(body.data.ingestion).toEqual({
       source: "coinmarketcap-sandbox",
-      converts: ["USD"],
+      converts: ["USD", "EUR"],
       monthlyCreditBudget: 10000,
       lastSuccessAt: "2026-01-05T00:00:02.000Z",
       lastRun: { trigger: "SCHEDULE", status: "FAILED", quotesInserted: 0, creditsUsed: 0 },
