@@ -14,8 +14,10 @@ WORKDIR /app
 # The lockfile alone decides this layer, so source changes reuse the installed dependencies.
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ormconfig.ts ./
+COPY tsconfig.json tsconfig.build.json ormconfig.ts schema.graphql ./
 COPY src ./src
+# The dashboard (served at /): bundled by Vite into dist/dashboard, typed against schema.graphql.
+COPY web ./web
 RUN npm run build
 
 FROM node:24.22.3-trixie-slim AS runtime

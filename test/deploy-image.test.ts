@@ -123,13 +123,15 @@ describe("the Docker image, built and run without a Docker engine", () => {
     }
     // Each list names what went wrong: a production package missing, or another one installed.
     expect({ missing: kept, unexpected: omitted }).toEqual({ missing: [], unexpected: [] });
-    // The application is compiled JavaScript (and source maps): the sources and ormconfig, no tests.
+    // The application is compiled JavaScript (and source maps): the sources and ormconfig, no tests;
+    // and the dashboard's page with its bundled script and stylesheet.
     const dist = path.join(image.workdir, "dist");
     const files = (await readdir(dist, { recursive: true, withFileTypes: true }))
       .filter((entry) => entry.isFile())
       .map((entry) => path.relative(dist, path.join(entry.parentPath, entry.name)));
-    expect(files.filter((file) => !/^(src\/.+|ormconfig)\.js(\.map)?$/.test(file))).toEqual([]);
-    expect(files).toContain("src/main.js");
+    const shipped = /^(src\/.+|ormconfig)\.js(\.map)?$|^dashboard\/(index\.html|assets\/index-[\w-]+\.(js|css))$/;
+    expect(files.filter((file) => !shipped.test(file))).toEqual([]);
+    expect(files).toEqual(expect.arrayContaining(["src/main.js", "dashboard/index.html"]));
   });
 
   /** Starts the container, checks what an operator and Docker would check, then `docker stop`s it. */
@@ -143,6 +145,11 @@ describe("the Docker image, built and run without a Docker engine", () => {
     expect({ status: health.status, body: await health.json() }).toEqual({ status: 200, body: { status: "ok" } });
     const ready = await fetch(`${base}/readyz`);
     expect({ status: ready.status, body: await ready.json() }).toEqual({ status: 200, body: { status: "ready" } });
+    const dashboard = await fetch(`${base}/`);
+    expect({ status: dashboard.status, type: dashboard.headers.get("content-type") }).toEqual({
+      status: 200,
+      type: "text/html; charset=utf-8",
+    });
     const { status, body } = await graphql(base, "{ ingestion { source } }");
     expect({ status, body }).toEqual({ status: 200, body: { data: { ingestion: { source: "custom" } } } });
     // The image's ENV NODE_ENV=production is in force: introspection is off by default.

@@ -142,10 +142,11 @@ describe("GraphQL over HTTP", () => {
              ('SCHEDULE', 'FAILED', '2026-01-05T00:05:00Z', '2026-01-05T00:05:01Z', 0, 0, 0)`);
     const { body } = await graphql(
       api.url,
-      `{ ingestion { source monthlyCreditBudget lastSuccessAt lastRun { trigger status quotesInserted creditsUsed } } }`,
+      `{ ingestion { source converts monthlyCreditBudget lastSuccessAt lastRun { trigger status quotesInserted creditsUsed } } }`,
     );
     expect(body.data.ingestion).toEqual({
       source: "coinmarketcap-sandbox",
+      converts: ["USD", "EUR"],
       monthlyCreditBudget: 10000,
       lastSuccessAt: "2026-01-05T00:00:02.000Z",
       lastRun: { trigger: "SCHEDULE", status: "FAILED", quotesInserted: 0, creditsUsed: 0 },

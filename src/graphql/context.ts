@@ -14,7 +14,7 @@ export type TrackResult = { asset: AssetRow; refused?: undefined } | { asset?: u
  * this, and service.ts hands it over.
  */
 export interface IngestionControl {
-  state(): Omit<IngestionState, "lastRun" | "lastSuccessAt">;
+  state(): Omit<IngestionState, "lastRun" | "lastSuccessAt" | "converts">;
   runNow(): Promise<{ run: RunRow }>;
   track(selector: { symbol?: string | null; cmcId?: number | null }): Promise<TrackResult>;
   untrack(selector: { symbol?: string | null; cmcId?: number | null }): Promise<TrackResult>;

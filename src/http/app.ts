@@ -17,6 +17,7 @@ import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import { answerFromCache } from "./cached-answers";
 import { ConnectionLimits, connectionRoom, defaultMaxConnections, openFileLimit } from "./connection-limits";
+import { dashboardRouter } from "./dashboard";
 import { HttpDrain } from "./drain";
 import { healthRouter } from "./health";
 import { metricsRouter } from "./metrics";
@@ -141,6 +142,7 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
       },
     }),
   );
+  app.use(dashboardRouter(deps.logger));
   app.use(errorHandler(deps.logger));
 
   await new Promise<void>((resolve, reject) => {

@@ -13,7 +13,12 @@ export class IngestionResolver {
       recentRuns(ctx.db, { limit: 1, status: null }),
       lastSucceededAt(ctx.db),
     ]);
-    return { ...ctx.ingestion.state(), lastRun: lastRun ? IngestionRun.from(lastRun) : null, lastSuccessAt };
+    return {
+      ...ctx.ingestion.state(),
+      lastRun: lastRun ? IngestionRun.from(lastRun) : null,
+      lastSuccessAt,
+      converts: ctx.converts,
+    };
   }
 
   @Query(() => [IngestionRun], { description: "The newest ingestion runs first." })

@@ -26,4 +26,9 @@ export class IngestionState {
 
   @Field(() => Int)
   monthlyCreditBudget: number;
+
+  @Field(() => [String], {
+    description: "Quote currencies (CONVERT) in their configured order: the values every convert argument accepts.",
+  })
+  converts: string[];
 }
