@@ -37,6 +37,17 @@ const PG_MESSAGES = [
   /^Client was closed and is not queryable/,
 ];
 
+/**
+ * How a failed database call goes into a log line: for an unreachable database, what the driver
+ * said and its code, in one line (its stack shows only where the socket broke, over and over during
+ * an outage); any other error whole, stack included, to be looked into.
+ */
+export function databaseErrorLog(error: unknown): { reason: string; code?: string } | { err: unknown } {
+  if (!isDatabaseUnavailable(error)) return { err: error };
+  const { code } = error as { code?: unknown };
+  return { reason: (error as Error).message, ...(typeof code === "string" ? { code } : {}) };
+}
+
 /** Whether a statement was cancelled for running longer than the pool's statement_timeout. */
 export function isStatementTimeout(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {

@@ -3,6 +3,7 @@ import type { PoolClient } from "pg";
 import type { DataSource } from "typeorm";
 import type { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver";
 import type { Logger } from "../../logger";
+import { databaseErrorLog } from "../availability";
 import { QUOTE_CHANNEL } from "./quotes";
 
 const RECONNECT_MS = [1_000, 2_000, 5_000, 10_000];
@@ -72,7 +73,10 @@ export class FeedListener {
       this.events.emit("notified");
     }
     const delay = RECONNECT_MS[Math.min(this.#failures++, RECONNECT_MS.length - 1)];
-    this.#logger.warn({ err: error, retryInMs: delay }, "lost the LISTEN connection for new quotes; reconnecting");
+    this.#logger.warn(
+      { ...databaseErrorLog(error), retryInMs: delay },
+      "lost the LISTEN connection for new quotes; reconnecting",
+    );
     this.events.emit("lost", error);
     this.#retry = setTimeout(() => {
       this.start().catch((reason: Error) => this.#lost(reason));
