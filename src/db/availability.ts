@@ -1,9 +1,15 @@
+import { QueryRunnerAlreadyReleasedError } from "typeorm";
+
 /**
  * Whether an error means the database cannot be reached right now (down, restarting, refusing
  * connections, the connection cut), as opposed to a statement that failed: the first is the
  * server's trouble a client should retry, the second a bug or a client's mistake.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  // TypeORM releases a transaction's query runner when its connection breaks between two statements
+  // (killed, or the server stopped while the transaction was idle): the next statement, often the
+  // COMMIT, then throws this, without the driver's error. The transaction did not commit.
+  if (error instanceof QueryRunnerAlreadyReleasedError) return true;
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
     const { code } = e as { code?: unknown };
     if (typeof code === "string" && (NODE_CODES.has(code) || SQLSTATE_CODES.has(code) || code.startsWith("08"))) {
