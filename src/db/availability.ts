@@ -1,4 +1,4 @@
-import { QueryRunnerAlreadyReleasedError } from "typeorm";
+import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from "typeorm";
 
 /**
  * Whether an error means the database cannot be reached right now (down, restarting, refusing
@@ -7,9 +7,11 @@ import { QueryRunnerAlreadyReleasedError } from "typeorm";
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   // TypeORM releases a transaction's query runner when its connection breaks between two statements
-  // (killed, or the server stopped while the transaction was idle): the next statement, often the
-  // COMMIT, then throws this, without the driver's error. The transaction did not commit.
-  if (error instanceof QueryRunnerAlreadyReleasedError) return true;
+  // (killed, or the server stopped while the transaction was idle): its next statement, or its
+  // COMMIT, then throws one of these, without the driver's error. The transaction did not commit.
+  if (error instanceof QueryRunnerProviderAlreadyReleasedError || error instanceof QueryRunnerAlreadyReleasedError) {
+    return true;
+  }
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
     const { code } = e as { code?: unknown };
     if (typeof code === "string" && (NODE_CODES.has(code) || SQLSTATE_CODES.has(code) || code.startsWith("08"))) {
