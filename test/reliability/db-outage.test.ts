@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -264,6 +265,9 @@ describe("database stopped for 30 s and its backends killed, while ingestion run
     running.child.kill("SIGTERM");
     expect(await running.exited).toEqual({ code: 0, signal: null });
     await Promise.all(polling);
+    mkdirSync(path.resolve("reports/reliability"), { recursive: true });
+    // Beside the figures, for a look at what the service said (reports/ is git-ignored).
+    writeFileSync(path.resolve(`reports/reliability/${SCENARIO}.log`), `${running.output.join("\n")}\n`);
 
     // Every quote served is stored, once; nothing else is.
     const final = await storedQuotes(pg.url);
