@@ -3,7 +3,8 @@ import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { FeedListener } from "../src/db/store/feed-listener";
 import { insertQuotes } from "../src/db/store/quotes";
-import { insertSampleAssets, quietLogger, useDatabase } from "./support/database";
+import { insertSampleAssets, useDatabase } from "./support/database";
+import { logRecorder } from "./support/log-recorder";
 import { newQuote } from "./support/store-fixtures";
 
 describe("FeedListener: the LISTEN side of the quote feed", () => {
@@ -11,6 +12,7 @@ describe("FeedListener: the LISTEN side of the quote feed", () => {
   let listener: FeedListener;
   let minute = 0;
   let notifications = 0;
+  const recorder = logRecorder();
 
   /** Stores a BTC quote from a connection the listener does not own, as another replica would. */
   const storeQuote = (at = ++minute) =>
@@ -18,7 +20,7 @@ describe("FeedListener: the LISTEN side of the quote feed", () => {
 
   beforeAll(async () => {
     await insertSampleAssets(db.ds);
-    listener = new FeedListener(db.ds, quietLogger);
+    listener = new FeedListener(db.ds, recorder.logger);
     listener.events.on("notified", () => notifications++);
     await listener.start();
   });
@@ -64,6 +66,10 @@ describe("FeedListener: the LISTEN side of the quote feed", () => {
       expect(killed).toBe(1);
       await lost;
       await connected;
+      expect(recorder.lines.map((l) => l.msg)).toEqual([
+        "lost the LISTEN connection for new quotes; reconnecting",
+        "listening for new quotes again",
+      ]);
     } finally {
       await admin.end();
     }

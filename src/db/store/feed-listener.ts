@@ -48,6 +48,7 @@ export class FeedListener {
     await client.query(`LISTEN ${QUOTE_CHANNEL}`);
     this.#client = client;
     this.#release = release;
+    if (this.#failures > 0) this.#logger.info("listening for new quotes again");
     this.#failures = 0;
     this.events.emit("connected");
   }
