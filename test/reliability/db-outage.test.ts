@@ -250,6 +250,12 @@ describe("database stopped for 30 s and its backends killed, while ingestion run
       return [...served].filter((key) => !keys.has(key)).length;
     };
     await expect.poll(missing, { timeout: 30_000 }).toBe(0);
+    // The feed's LISTEN connection is back (its reconnects back off up to 10 s; meanwhile the hub re-reads every second).
+    const listenState = () =>
+      running.logs
+        .filter((l) => l.msg === "listening for new quotes again" || String(l.msg).startsWith("lost the LISTEN"))
+        .at(-1)?.msg;
+    await expect.poll(listenState, { timeout: 30_000 }).toBe("listening for new quotes again");
     phase = "caught up";
     const caughtUp = await storedQuotes(pg.url);
     for (const poller of pollers) {
@@ -342,6 +348,7 @@ describe("database stopped for 30 s and its backends killed, while ingestion run
         unavailableByPhase: tally(unavailableByPhase),
         readyzByPhase: tally(readiness.map((r) => `${r.phase}: ${r.status}`)),
         runsStoredFromMemory: flushesLogged(),
+        listenReconnects: logged(/^listening for new quotes again$/),
         warningsAndErrors: tally(running.logs.filter((l) => Number(l.level) >= 40).map((l) => String(l.msg))),
         rssStartMb: rssStart,
         rssEndMb: rssEnd,
