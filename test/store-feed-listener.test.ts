@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { TrackedSymbolTaken, trackAsset, untrackAsset } from "../src/db/store/assets";
 import { type CommitKind, FeedListener } from "../src/db/store/feed-listener";
 import { insertQuotes } from "../src/db/store/quotes";
-import { insertSampleAssets, quietLogger, useDatabase } from "./support/database";
+import { insertSampleAssets, useDatabase } from "./support/database";
+import { logRecorder } from "./support/log-recorder";
 import { newQuote } from "./support/store-fixtures";
 
 describe("FeedListener: the LISTEN side of the quote feed", () => {
@@ -13,6 +14,7 @@ describe("FeedListener: the LISTEN side of the quote feed", () => {
   let minute = 0;
   let notifications = 0;
   const commits: CommitKind[] = [];
+  const recorder = logRecorder();
 
   /** Stores a BTC quote from a connection the listener does not own, as another replica would. */
   const storeQuote = (at = ++minute) =>
@@ -20,7 +22,7 @@ describe("FeedListener: the LISTEN side of the quote feed", () => {
 
   beforeAll(async () => {
     await insertSampleAssets(db.ds);
-    listener = new FeedListener(db.ds, quietLogger);
+    listener = new FeedListener(db.ds, recorder.logger);
     listener.events.on("notified", () => notifications++);
     listener.events.on("committed", (kind) => commits.push(kind));
     expect(listener.connected).toBe(false);
@@ -94,6 +96,10 @@ describe("FeedListener: the LISTEN side of the quote feed", () => {
       expect(listener.connected).toBe(false);
       await connected;
       expect(listener.connected).toBe(true);
+      expect(recorder.lines.map((l) => l.msg)).toEqual([
+        "lost the LISTEN connection for new quotes; reconnecting",
+        "listening for new quotes again",
+      ]);
     } finally {
       await admin.end();
     }

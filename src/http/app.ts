@@ -183,12 +183,18 @@ function requestLog(logger: Logger) {
   return pinoHttp({
     logger,
     quietReqLogger: true,
+    // A 503 is a passing outage (database away, statement timeout), already told once by what met it.
     customLogLevel: (req, res, error) =>
-      error || res.statusCode >= 500
-        ? "error"
-        : ["/healthz", "/readyz", "/metrics"].includes(req.url?.split("?")[0] ?? "")
-          ? "debug"
-          : "info",
+      res.statusCode === 503
+        ? "warn"
+        : error || res.statusCode >= 500
+          ? "error"
+          : ["/healthz", "/readyz", "/metrics"].includes(req.url?.split("?")[0] ?? "")
+            ? "debug"
+            : "info",
+    // pino-http makes up an Error for any 5xx: its stack shows pino-http, not the trouble, which the
+    // code that met it logs (errorHandler, OutageAnswers, the readiness probe).
+    customErrorObject: (_req, _res, _error, { err: _err, ...line }) => line,
     serializers: {
       req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split("?")[0] }),
       res: (res: { statusCode: number }) => ({ status: res.statusCode }),

@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import type { DataSource } from "typeorm";
 import { type CmcCall, CmcClient } from "../coinmarketcap/client";
 import type { Config } from "../config";
+import { databaseErrorLog } from "../db/availability";
 import type { AssetRow } from "../db/store/assets";
 import type { Logger } from "../logger";
 import { QuoteBuffer } from "./quote-buffer";
@@ -117,7 +118,7 @@ export class Ingestion {
       await this.#runner.flushBuffer();
     } catch (error) {
       this.#o.logger.error(
-        { err: error, quotes: this.buffer.size, dropped: this.buffer.dropped },
+        { ...databaseErrorLog(error), quotes: this.buffer.size, dropped: this.buffer.dropped },
         `${this.buffer.size} quotes fetched while the database was unavailable could not be stored before shutdown and are lost`,
       );
     }

@@ -2,7 +2,7 @@ import type { DataSource } from "typeorm";
 import { ABANDONED, type CmcClient, type CmcQuotesOutcome } from "../coinmarketcap/client";
 import { CmcError } from "../coinmarketcap/errors";
 import { addQuotesResult, emptyQuotesResult } from "../coinmarketcap/schemas";
-import { isDatabaseUnavailable } from "../db/availability";
+import { databaseErrorLog, isDatabaseUnavailable } from "../db/availability";
 import type { IngestionTrigger } from "../db/entities/ingestion-run.entity";
 import { type AssetRow, trackedAssets } from "../db/store/assets";
 import type { NewQuote } from "../db/store/quotes";
@@ -212,7 +212,7 @@ export class IngestionRunner {
       if (!isDatabaseUnavailable(writeError)) throw writeError;
       const dropped = this.#o.buffer.add(report);
       logger.error(
-        { err: writeError, runId, buffered: this.#o.buffer.size, dropped },
+        { ...databaseErrorLog(writeError), runId, buffered: this.#o.buffer.size, dropped },
         `could not store ${quotes.length} fetched quotes; kept in memory until the database is back`,
       );
       // Recorded when the database is back (flushBuffer); until then the run is RUNNING, as in the table.

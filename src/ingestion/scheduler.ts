@@ -2,7 +2,7 @@ import { parseExpression } from "cron-parser";
 import schedule, { type Job } from "node-schedule";
 import type { DataSource } from "typeorm";
 import { cronForInterval, fastestIntervalMinutes, projectCronMonthlyCredits } from "../coinmarketcap/credits";
-import { isDatabaseUnavailable } from "../db/availability";
+import { databaseErrorLog, isDatabaseUnavailable } from "../db/availability";
 import { trackedAssetCount } from "../db/store/assets";
 import { claimSlot, claimStartup, pruneClaims } from "../db/store/claims";
 import { trackedSymbolsSeeded } from "../db/store/meta";
@@ -184,7 +184,7 @@ export class IngestionScheduler {
       }
       this.#apply(outcome.action);
     } catch (error) {
-      logger.error({ err: error }, `ingestion tick failed: ${(error as Error).message}`);
+      logger.error(databaseErrorLog(error), `ingestion tick failed: ${(error as Error).message}`);
       await runner.flushBuffer().catch(() => undefined);
     }
   }

@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { Logger } from "../../logger";
+import { databaseErrorLog } from "../availability";
 import {
   comparePositions,
   type FeedEntry,
@@ -290,7 +291,7 @@ export class FeedHub {
     } catch (error) {
       if (this.#healthy) {
         this.#logger.warn(
-          { err: error, retryInMs: this.#recheckMs },
+          { ...databaseErrorLog(error), retryInMs: this.#recheckMs },
           "cannot read new quotes; long polls and subscriptions wait for the next read",
         );
       }

@@ -3,6 +3,7 @@ import type { PoolClient } from "pg";
 import type { DataSource } from "typeorm";
 import type { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver";
 import type { Logger } from "../../logger";
+import { databaseErrorLog } from "../availability";
 import { ASSET_CHANNEL } from "./assets";
 import { QUOTE_CHANNEL } from "./quotes";
 
@@ -67,6 +68,7 @@ export class FeedListener {
     await client.query(`LISTEN ${QUOTE_CHANNEL}; LISTEN ${ASSET_CHANNEL}`);
     this.#client = client;
     this.#release = release;
+    if (this.#failures > 0) this.#logger.info("listening for new quotes again");
     this.#failures = 0;
     this.events.emit("connected");
   }
@@ -92,7 +94,10 @@ export class FeedListener {
       this.events.emit("notified");
     }
     const delay = RECONNECT_MS[Math.min(this.#failures++, RECONNECT_MS.length - 1)];
-    this.#logger.warn({ err: error, retryInMs: delay }, "lost the LISTEN connection for new quotes; reconnecting");
+    this.#logger.warn(
+      { ...databaseErrorLog(error), retryInMs: delay },
+      "lost the LISTEN connection for new quotes; reconnecting",
+    );
     this.events.emit("lost", error);
     this.#retry = setTimeout(() => {
       this.start().catch((reason: Error) => this.#lost(reason));
