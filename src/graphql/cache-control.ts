@@ -34,6 +34,8 @@ const MAX_AGE_CAP_S = 300;
  * `now` is a seam for tests.
  */
 export function cacheUntilNextTick(ctx: GraphQLContext, info: GraphQLResolveInfo, now = new Date()): void {
+  // Apollo hands resolvers a cache hint over HTTP only; over WebSocket there is no answer to cache.
+  if (!("cacheControl" in info)) return;
   const next = ctx.ingestion.state().nextRunAt;
   const seconds = next ? Math.floor((next.getTime() - now.getTime()) / 1000) : 0;
   cacheControlFromInfo(info).setCacheHint({ maxAge: Math.max(0, Math.min(seconds, MAX_AGE_CAP_S)), scope: "PUBLIC" });

@@ -1,6 +1,6 @@
 // type-graphql reads decorator metadata: the polyfill loads before any decorated class.
 import "reflect-metadata";
-import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
+import { type GraphQLSchema, lexicographicSortSchema, printSchema, specifiedDirectives } from "graphql";
 import { buildSchema, type PubSub } from "type-graphql";
 import { validateArgs } from "./args/validation";
 import { authChecker } from "./auth";
@@ -40,7 +40,8 @@ export function createSchema(): Promise<GraphQLSchema> {
     validateFn: validateArgs,
     authChecker,
     pubSub: noTopics,
-    directives: [cacheControlDirective],
+    // Directives given replace GraphQL's own (@include, @skip, @deprecated, @specifiedBy): kept beside ours.
+    directives: [...specifiedDirectives, cacheControlDirective],
   });
 }
 

@@ -6,12 +6,13 @@ import type { GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { pinoHttp } from "pino-http";
 import type { DataSource } from "typeorm";
-import { WebSocketServer } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import type { Config } from "../config";
 import { callerOf } from "../graphql/auth";
 import { type ContextDeps, clientOf, createContext } from "../graphql/context";
 import { tooManySubscriptions } from "../graphql/errors";
 import { startGraphQLServer } from "../graphql/server";
+import { wsOperations } from "../graphql/ws-operations";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import { ConnectionLimits, connectionRoom, defaultMaxConnections, openFileLimit } from "./connection-limits";
@@ -67,45 +68,60 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
   deps.metrics.observeConnections(limits);
   const drain = new HttpDrain(server);
 
-  // Subscriptions (graphql-transport-ws) share the /graphql path with HTTP.
+  const graphqlOptions = {
+    schema: deps.schema,
+    development: deps.config.nodeEnv === "development",
+    introspection: deps.config.graphql.introspection,
+    limits: deps.config.graphql,
+    logger: deps.logger,
+  };
+  // Subscriptions (graphql-transport-ws) share the /graphql path with HTTP, and its limits and error format.
   const wsServer = new WebSocketServer({ server, path: "/graphql", maxPayload: 100 * 1024 });
-  const subscriptions = new Set<AbortController>();
+  const operations = wsOperations(graphqlOptions);
+  // One signal per socket, aborted when it closes: per operation, a socket running query after
+  // query would gather "close" listeners until it closed.
+  const sockets = new Map<WebSocket, AbortController>();
+  const closedSignal = (socket: WebSocket): AbortSignal => {
+    const known = sockets.get(socket);
+    if (known) return known.signal;
+    const closed = new AbortController();
+    sockets.set(socket, closed);
+    socket.once("close", () => {
+      closed.abort();
+      sockets.delete(socket);
+    });
+    return closed.signal;
+  };
   const ws = useServer(
     {
       schema: deps.schema,
       context: (ctx) => {
-        const closed = new AbortController();
-        subscriptions.add(closed);
-        ctx.extra.socket.once("close", () => {
-          closed.abort();
-          subscriptions.delete(closed);
-        });
         const authorization = ctx.connectionParams?.authorization ?? ctx.extra.request.headers.authorization;
         return createContext(
           deps.context,
           callerOf(typeof authorization === "string" ? authorization : undefined, deps.context.adminToken),
-          closed.signal,
+          closedSignal(ctx.extra.socket),
           clientOf(ctx.extra.request),
         );
       },
       // graphql-ws counts the operation being started among the socket's own.
-      onSubscribe: (ctx) => {
+      onSubscribe: (ctx, _id, payload) => {
         const max = deps.config.feed.maxSubscriptionsPerSocket;
-        if (Object.keys(ctx.subscriptions).length <= max) return undefined;
-        deps.metrics.refusedSubscription();
-        return [tooManySubscriptions(max)];
+        if (Object.keys(ctx.subscriptions).length > max) {
+          deps.metrics.refusedSubscription();
+          return [tooManySubscriptions(max)];
+        }
+        return operations.admit(payload);
       },
+      onNext: operations.onNext,
+      onError: operations.onError,
     },
     wsServer,
   );
 
   const apollo = await startGraphQLServer({
-    schema: deps.schema,
+    ...graphqlOptions,
     production: deps.config.nodeEnv === "production",
-    development: deps.config.nodeEnv === "development",
-    introspection: deps.config.graphql.introspection,
-    limits: deps.config.graphql,
-    logger: deps.logger,
     plugins: [deps.metrics.graphqlPlugin()],
   });
 
@@ -156,7 +172,7 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
     close: () => drain.close(),
     async stop(deadline) {
       drain.close();
-      for (const closed of subscriptions) closed.abort();
+      for (const closed of sockets.values()) closed.abort();
       // WebSockets are connections of the server too: the drain ends when they have closed (or at the deadline).
       await Promise.all([ws.dispose(), drain.drained(deadline)]);
       await apollo.stop();
