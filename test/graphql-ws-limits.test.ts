@@ -49,6 +49,7 @@ const REFUSED: [string, string, Record<string, unknown>?, string?][] = [
   ["an unknown operation name", "query A { ingestion { enabled } }", undefined, "B"],
   ["a syntax error", "{ latestQuotes { id }"],
   ["an unknown field, without suggestions", "{ assetz { id } }"],
+  ["introspection, which is off", "{ __schema { queryType { name } } }"],
   [
     "an unknown enum value, without suggestions",
     "query($i: CandleInterval!) { candles(symbol: $i, interval: $i) { start } }",
@@ -91,6 +92,21 @@ describe("GraphQL over WebSocket: the limits, codes and error format of HTTP", (
       expect(closes).toEqual([]);
     },
   );
+
+  it("refuses @include at a subscription's root as the client's mistake (graphql-js's validation throws on it)", async () => {
+    const query = "subscription($b: Boolean!) { quoteAdded @include(if: $b) { price } }";
+    expect(await overWs(client, query, { b: true })).toEqual({
+      errors: [
+        {
+          message:
+            'Argument "if" of required type "Boolean!" was provided the variable "$b" which was not provided a runtime value.',
+          locations: [{ line: 1, column: 54 }],
+          extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
+        },
+      ],
+    });
+    expect(closes).toEqual([]);
+  });
 
   it("answers the reads HTTP answers, @include and @skip among them", async () => {
     const query = `query($all: Boolean!) { latestQuotes { id } assets(first: 2) { nodes { symbol slug @include(if: $all) name @skip(if: $all) } } }`;

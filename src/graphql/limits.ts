@@ -11,6 +11,7 @@ import {
   isLeafType,
   isListType,
   Kind,
+  NoSchemaIntrospectionCustomRule,
   type SelectionSetNode,
   type ValidationRule,
 } from "graphql";
@@ -133,9 +134,17 @@ function checkBounds(field: GraphQLField<unknown, unknown>, args: Record<string,
   }
 }
 
-/** The validation rules every operation passes, over HTTP and over WebSocket, beside GraphQL's own. */
-export function limitRules(limits: QueryLimits): ValidationRule[] {
-  return [depthRule(limits), aliasesRule(), rootFieldsRule()];
+/**
+ * The validation rules every operation passes, over HTTP and over WebSocket, beside GraphQL's own:
+ * the limits, and no introspection when it is off.
+ */
+export function operationRules(limits: QueryLimits, introspection: boolean): ValidationRule[] {
+  return [
+    ...(introspection ? [] : [NoSchemaIntrospectionCustomRule]),
+    depthRule(limits),
+    aliasesRule(),
+    rootFieldsRule(),
+  ];
 }
 
 /** What an operation's cost is estimated from: the document, the operation chosen and its variables. */

@@ -7,7 +7,7 @@ import type { Logger } from "../logger";
 import type { GraphQLContext } from "./context";
 import { errorFormatter } from "./error-format";
 import { subscriptionsOverHttpRefused } from "./http-operations";
-import { complexityPlugin, limitRules, type QueryLimits } from "./limits";
+import { complexityPlugin, operationRules, type QueryLimits } from "./limits";
 import { OutageAnswers } from "./outage";
 import { STARTER_DOCUMENT } from "./starter-document";
 
@@ -28,11 +28,12 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
   const outage = new OutageAnswers(logger);
   const server = new ApolloServer<GraphQLContext>({
     schema: options.schema,
-    introspection: options.introspection,
+    // Introspection is refused by operationRules when it is off, the same rule over WebSocket.
+    introspection: true,
     includeStacktraceInErrorResponses: development,
     // The service owns its shutdown order (HTTP, then ingestion, then the database); src/http drains HTTP.
     stopOnTerminationSignals: false,
-    validationRules: limitRules(options.limits),
+    validationRules: operationRules(options.limits, options.introspection),
     formatError: errorFormatter({ logger, development, hideSchemaDetails: !options.introspection, outage }),
     plugins: [
       subscriptionsOverHttpRefused,

@@ -13,7 +13,7 @@ import type { SubscribePayload } from "graphql-ws";
 import type { Logger } from "../logger";
 import { errorFormatter } from "./error-format";
 import { quoted } from "./errors";
-import { checkCost, limitRules, type QueryLimits } from "./limits";
+import { checkCost, operationRules, type QueryLimits } from "./limits";
 import { OutageAnswers } from "./outage";
 
 export interface WsOperationOptions {
@@ -44,7 +44,7 @@ export function wsOperations(options: WsOperationOptions) {
       const { http: _http, ...extensions } = error.extensions;
       return format({ ...error.toJSON(), extensions }, error);
     });
-  const rules = [...specifiedRules, ...limitRules(limits)];
+  const rules = [...specifiedRules, ...operationRules(limits, options.introspection)];
 
   return {
     /** The operation's execution arguments, or the client's errors (graphql-ws sends them as its `error` message). */
@@ -56,7 +56,15 @@ export function wsOperations(options: WsOperationOptions) {
         // graphql-ws would close the socket with the message of a thrown error (and print its stack).
         return [coded(error as GraphQLError, "GRAPHQL_PARSE_FAILED")];
       }
-      const invalid = validate(schema, document, rules);
+      let invalid: readonly GraphQLError[];
+      try {
+        invalid = validate(schema, document, rules);
+      } catch (error) {
+        // graphql-js's single-root-field rule throws on @skip/@include at a subscription's root
+        // (e.g. with a variable), which the GraphQL spec forbids there: the client's mistake.
+        if (!(error instanceof GraphQLError)) throw error;
+        invalid = [error];
+      }
       if (invalid.length > 0) return invalid.map((error) => coded(error, "GRAPHQL_VALIDATION_FAILED"));
       const operationName = payload.operationName ?? undefined;
       if (!getOperationAST(document, operationName)) {

@@ -11,6 +11,7 @@ import type { Config } from "../config";
 import { callerOf } from "../graphql/auth";
 import { type ContextDeps, clientOf, createContext } from "../graphql/context";
 import { tooManySubscriptions } from "../graphql/errors";
+import { subscriptionRootDirectivesRefused } from "../graphql/http-operations";
 import { startGraphQLServer } from "../graphql/server";
 import { wsOperations } from "../graphql/ws-operations";
 import type { Logger } from "../logger";
@@ -134,6 +135,7 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
     "/graphql",
     cors({ origin: origins.includes("*") ? "*" : origins.length ? origins : false }),
     express.json({ limit: BODY_LIMIT }),
+    subscriptionRootDirectivesRefused(deps.schema),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         // A client that hangs up releases its long poll at once.
@@ -212,6 +214,9 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
         : status < 500 && error?.expose
           ? String(error.message)
           : "internal server error";
-    res.status(status).json({ errors: [{ message }] });
+    // A malformed or oversized body is the client's to fix: it says so with a code, as GraphQL errors do.
+    res.status(status).json({
+      errors: [{ message, extensions: { code: status < 500 ? "BAD_REQUEST" : "INTERNAL_SERVER_ERROR" } }],
+    });
   };
 }
