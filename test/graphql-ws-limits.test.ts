@@ -1,5 +1,5 @@
 import { createClient, type Client as WsClient } from "graphql-ws";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
 import { useApi } from "./support/api";
 import { insertSampleAssets } from "./support/database";
@@ -151,6 +151,28 @@ describe("GraphQL over WebSocket: the limits, codes and error format of HTTP", (
       [50, "asset 999 of quote 1 is missing"],
       [50, "asset 999 of quote 1 is missing"],
     ]);
+  });
+
+  it("closes a socket whose message is over 100 KiB with 1009, logging one line at info and printing no stack", async () => {
+    const printed = vi.spyOn(console, "error");
+    recorder.lines.length = 0;
+    const socket = new WebSocket(`${api.url.replace("http", "ws")}/graphql`, "graphql-transport-ws");
+    const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
+    await new Promise((resolve) => socket.once("open", resolve));
+    socket.send(JSON.stringify({ type: "connection_init" }));
+    socket.send("x".repeat(101 * 1024));
+    expect(await closed).toBe(1009);
+    await expect
+      .poll(() => recorder.lines.filter((l) => l.msg.startsWith("WebSocket closed")))
+      .toEqual([
+        expect.objectContaining({
+          level: 30,
+          msg: "WebSocket closed: the client broke the protocol",
+          code: "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH",
+        }),
+      ]);
+    expect(printed).not.toHaveBeenCalled();
+    printed.mockRestore();
   });
 
   it("keeps one close listener per socket however many operations it runs", async () => {

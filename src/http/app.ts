@@ -119,6 +119,7 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
     },
     wsServer,
   );
+  quietClientErrors(wsServer, deps.logger);
 
   const apollo = await startGraphQLServer({
     ...graphqlOptions,
@@ -180,6 +181,21 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
       await apollo.stop();
     },
   };
+}
+
+/**
+ * graphql-ws prints every error of a socket with its stack (console.error). Those errors are the
+ * client's or its network's (a message over maxPayload, a broken frame, a reset), and `ws` has
+ * already closed the socket with the protocol's code: one info line each, without a stack.
+ * Registered after useServer, so that its listener is the one replaced.
+ */
+function quietClientErrors(wsServer: WebSocketServer, logger: Logger): void {
+  wsServer.on("connection", (socket) => {
+    socket.removeAllListeners("error");
+    socket.on("error", (error: NodeJS.ErrnoException) =>
+      logger.info({ code: error.code, reason: error.message }, "WebSocket closed: the client broke the protocol"),
+    );
+  });
 }
 
 /**
