@@ -52,7 +52,7 @@ const REFUSED: [string, string, Record<string, unknown>?, string?][] = [
   ["introspection, which is off", "{ __schema { queryType { name } } }"],
   [
     "an unknown enum value, without suggestions",
-    "query($i: CandleInterval!) { candles(symbol: $i, interval: $i) { start } }",
+    'query($i: CandleInterval!) { candles(symbol: "BTC", interval: $i) { start } }',
     { i: "HOURR" },
   ],
 ];
