@@ -16,7 +16,7 @@ import {
   operationOf,
 } from "../support/hostile-graphql";
 import { type ServiceProcess, spawnService } from "../support/service-process";
-import { useSimulatorAndDatabase } from "../support/simulator";
+import { simulatorServiceEnv, useSimulatorAndDatabase } from "../support/simulator";
 
 /**
  * Hostile GraphQL against the built service while it ingests every second from the CMC simulator:
@@ -326,12 +326,7 @@ describe("hostile GraphQL against the running service", () => {
 
   beforeAll(async () => {
     service = spawnService({
-      DATABASE_URL: fx.db.url,
-      CMC_BASE_URL: fx.sim.url,
-      CMC_API_KEY: "sim-key",
-      QUOTEGRAPH_SOURCE: "simulator",
-      INGEST_CRON: "* * * * * *",
-      TRACKED_SYMBOLS: "BTC,ETH,SOL",
+      ...simulatorServiceEnv(fx),
       ADMIN_TOKEN,
       NODE_ENV: "",
       GRAPHQL_INTROSPECTION: "false",
