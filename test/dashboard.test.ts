@@ -9,7 +9,7 @@ import { CHROMIUM_PATH, chromiumPresent, launchChromium } from "./support/browse
 import { useDatabase } from "./support/database";
 import { graphql } from "./support/graphql";
 import { simulatorIngestion } from "./support/ingestion";
-import { type ServiceProcess, spawnService } from "./support/service-process";
+import { isReady, type ServiceProcess, spawnService } from "./support/service-process";
 
 const REPO = path.resolve(__dirname, "..");
 /** Screenshots of every run (git-ignored); docs/dashboard.png, the README's, when UPDATE_DOCS_SCREENSHOT=1. */
@@ -68,7 +68,7 @@ function dashboardTests() {
 
   async function startService(env: Record<string, string>): Promise<string> {
     service = spawnService({ ...serviceEnv(), ...env });
-    const serving = await service.waitForLog((l) => l.msg === "serving GraphQL");
+    const serving = await service.waitForLog(isReady);
     return String(serving.url).replace(/\/graphql$/, "");
   }
 

@@ -4,21 +4,14 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
 import { graphql } from "./support/graphql";
 import { isReady, spawnService } from "./support/service-process";
-import { useSimulatorAndDatabase } from "./support/simulator";
+import { simulatorServiceEnv, useSimulatorAndDatabase } from "./support/simulator";
 
 describe("graceful shutdown under load", () => {
   // The simulated minute stands still: after the first run, runs store nothing new, so long polls wait.
   const fx = useSimulatorAndDatabase();
 
   it("answers long polls, ends subscriptions, never leaves half a run, and exits 0 on SIGTERM", async () => {
-    const service = spawnService({
-      DATABASE_URL: fx.db.url,
-      CMC_BASE_URL: fx.sim.url,
-      CMC_API_KEY: "sim-key",
-      QUOTEGRAPH_SOURCE: "simulator",
-      INGEST_CRON: "* * * * * *",
-      TRACKED_SYMBOLS: "BTC,ETH,SOL",
-    });
+    const service = spawnService(simulatorServiceEnv(fx));
     const url = String((await service.waitForLog(isReady)).url).replace(/\/graphql$/, "");
     await service.waitForLog((l) => l.msg === "ingestion run succeeded");
 

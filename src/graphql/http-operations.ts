@@ -1,5 +1,13 @@
 import type { ApolloServerPlugin } from "@apollo/server";
-import { GraphQLError } from "graphql";
+import type { RequestHandler } from "express";
+import {
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLSchema,
+  parse,
+  SingleFieldSubscriptionsRule,
+  validate,
+} from "graphql";
 
 /**
  * Subscriptions stream over WebSocket (graphql-transport-ws on the same path); over HTTP there is
@@ -18,3 +26,39 @@ export const subscriptionsOverHttpRefused: ApolloServerPlugin = {
     };
   },
 };
+
+/**
+ * graphql-js 16's validation throws, instead of reporting, on @skip/@include at a subscription's
+ * root (with a variable, or without `if`; the spec forbids them there), and Apollo answers a throw
+ * with 500. Such a document is refused here first, with the error WebSocket clients get for it.
+ */
+export function subscriptionRootDirectivesRefused(schema: GraphQLSchema): RequestHandler {
+  return (req, res, next) => {
+    const query = req.method === "GET" ? req.query?.query : (req.body as { query?: unknown } | undefined)?.query;
+    if (typeof query !== "string" || !query.includes("subscription") || !/@(skip|include)\b/.test(query)) {
+      return next();
+    }
+    const thrown = validationThrow(schema, query);
+    if (!thrown) return next();
+    const { message, locations } = thrown;
+    res.status(400).json({ errors: [{ message, locations, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }] });
+  };
+}
+
+/** The error graphql-js's validation of `query` throws, if it does. */
+export function validationThrow(schema: GraphQLSchema, query: string): GraphQLError | undefined {
+  let document: DocumentNode;
+  try {
+    document = parse(query);
+  } catch {
+    // Apollo answers a document that does not parse (GRAPHQL_PARSE_FAILED).
+    return undefined;
+  }
+  try {
+    validate(schema, document, [SingleFieldSubscriptionsRule]);
+    return undefined;
+  } catch (error) {
+    if (error instanceof GraphQLError) return error;
+    throw error;
+  }
+}

@@ -2,6 +2,7 @@ import type { ApolloServerPlugin } from "@apollo/server";
 import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
 import {
+  type DocumentNode,
   GraphQLError,
   type GraphQLField,
   type GraphQLSchema,
@@ -10,6 +11,7 @@ import {
   isLeafType,
   isListType,
   Kind,
+  NoSchemaIntrospectionCustomRule,
   type SelectionSetNode,
   type ValidationRule,
 } from "graphql";
@@ -132,6 +134,62 @@ function checkBounds(field: GraphQLField<unknown, unknown>, args: Record<string,
   }
 }
 
+/**
+ * The validation rules every operation passes, over HTTP and over WebSocket, beside GraphQL's own:
+ * the limits, and no introspection when it is off.
+ */
+export function operationRules(limits: QueryLimits, introspection: boolean): ValidationRule[] {
+  return [
+    ...(introspection ? [] : [NoSchemaIntrospectionCustomRule]),
+    depthRule(limits),
+    aliasesRule(),
+    rootFieldsRule(),
+  ];
+}
+
+/** What an operation's cost is estimated from: the document, the operation chosen and its variables. */
+export interface CostedOperation {
+  document: DocumentNode;
+  operationName: string | undefined;
+  variables: Record<string, unknown> | null | undefined;
+}
+
+/**
+ * Refuses an operation whose arguments are out of range (BAD_USER_INPUT, first) or whose cost is
+ * over the budget (GRAPHQL_VALIDATION_FAILED), before it runs: the one check both transports apply.
+ */
+export function checkCost(schema: GraphQLSchema, limits: QueryLimits, operation: CostedOperation): void {
+  let complexity: number;
+  try {
+    complexity = getComplexity({
+      schema,
+      query: operation.document,
+      variables: operation.variables ?? {},
+      operationName: operation.operationName,
+      estimators: [costEstimator],
+    });
+  } catch (error) {
+    // Estimating coerces the variables and checks page sizes first; a bad value is the client's.
+    throw new GraphQLError((error as Error).message, {
+      extensions: { code: "BAD_USER_INPUT", http: { status: 400 } },
+    });
+  }
+  if (complexity > limits.maxComplexity) {
+    throw new GraphQLError(
+      `query too complex: ${complexity} points, at most ${limits.maxComplexity}; ask for smaller pages (first/limit) or fewer nested lists`,
+      {
+        extensions: {
+          code: "GRAPHQL_VALIDATION_FAILED",
+          complexity,
+          maxComplexity: limits.maxComplexity,
+          // The client's mistake: 400, as for the depth limit (Apollo answers 500 otherwise).
+          http: { status: 400 },
+        },
+      },
+    );
+  }
+}
+
 export function complexityPlugin(schema: GraphQLSchema, limits: QueryLimits): ApolloServerPlugin {
   return {
     async requestDidStart() {
@@ -139,35 +197,7 @@ export function complexityPlugin(schema: GraphQLSchema, limits: QueryLimits): Ap
         async didResolveOperation({ request, document, operation }) {
           // The operation Apollo resolved: a name that names none in the document is its error to report.
           if (!operation) return;
-          let complexity: number;
-          try {
-            complexity = getComplexity({
-              schema,
-              query: document,
-              variables: request.variables ?? {},
-              operationName: operation.name?.value,
-              estimators: [costEstimator],
-            });
-          } catch (error) {
-            // Estimating coerces the variables and checks page sizes first; a bad value is the client's.
-            throw new GraphQLError((error as Error).message, {
-              extensions: { code: "BAD_USER_INPUT", http: { status: 400 } },
-            });
-          }
-          if (complexity > limits.maxComplexity) {
-            throw new GraphQLError(
-              `query too complex: ${complexity} points, at most ${limits.maxComplexity}; ask for smaller pages (first/limit) or fewer nested lists`,
-              {
-                extensions: {
-                  code: "GRAPHQL_VALIDATION_FAILED",
-                  complexity,
-                  maxComplexity: limits.maxComplexity,
-                  // The client's mistake: 400, as for the depth limit (Apollo answers 500 otherwise).
-                  http: { status: 400 },
-                },
-              },
-            );
-          }
+          checkCost(schema, limits, { document, operationName: operation.name?.value, variables: request.variables });
         },
       };
     },

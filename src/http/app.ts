@@ -6,13 +6,15 @@ import type { GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { pinoHttp } from "pino-http";
 import type { DataSource } from "typeorm";
-import { WebSocketServer } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import type { Config } from "../config";
 import { callerOf } from "../graphql/auth";
 import { type ContextDeps, clientOf, createContext, type ResponseTicket } from "../graphql/context";
 import { tooManySubscriptions } from "../graphql/errors";
+import { subscriptionRootDirectivesRefused } from "../graphql/http-operations";
 import type { ResponseCache } from "../graphql/response-cache";
 import { startGraphQLServer } from "../graphql/server";
+import { wsOperations } from "../graphql/ws-operations";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import { answerFromCache } from "./cached-answers";
@@ -71,45 +73,61 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
   deps.metrics.observeConnections(limits);
   const drain = new HttpDrain(server);
 
-  // Subscriptions (graphql-transport-ws) share the /graphql path with HTTP.
-  const wsServer = new WebSocketServer({ server, path: "/graphql", maxPayload: 100 * 1024 });
-  const subscriptions = new Set<AbortController>();
-  const ws = useServer(
-    {
-      schema: deps.schema,
-      context: (ctx) => {
-        const closed = new AbortController();
-        subscriptions.add(closed);
-        ctx.extra.socket.once("close", () => {
-          closed.abort();
-          subscriptions.delete(closed);
-        });
-        const authorization = ctx.connectionParams?.authorization ?? ctx.extra.request.headers.authorization;
-        return createContext(
-          deps.context,
-          callerOf(typeof authorization === "string" ? authorization : undefined, deps.context.adminToken),
-          closed.signal,
-          clientOf(ctx.extra.request),
-        );
-      },
-      // graphql-ws counts the operation being started among the socket's own.
-      onSubscribe: (ctx) => {
-        const max = deps.config.feed.maxSubscriptionsPerSocket;
-        if (Object.keys(ctx.subscriptions).length <= max) return undefined;
-        deps.metrics.refusedSubscription();
-        return [tooManySubscriptions(max)];
-      },
-    },
-    wsServer,
-  );
-
-  const apollo = await startGraphQLServer({
+  const graphqlOptions = {
     schema: deps.schema,
-    production: deps.config.nodeEnv === "production",
     development: deps.config.nodeEnv === "development",
     introspection: deps.config.graphql.introspection,
     limits: deps.config.graphql,
     logger: deps.logger,
+  };
+  // Subscriptions (graphql-transport-ws) share the /graphql path with HTTP, and its limits and error format.
+  const wsServer = new WebSocketServer({ server, path: "/graphql", maxPayload: 100 * 1024 });
+  const operations = wsOperations(graphqlOptions);
+  // One signal per socket, aborted when it closes: per operation, a socket running query after
+  // query would gather "close" listeners until it closed.
+  const sockets = new Map<WebSocket, AbortController>();
+  const closedSignal = (socket: WebSocket): AbortSignal => {
+    const known = sockets.get(socket);
+    if (known) return known.signal;
+    const closed = new AbortController();
+    sockets.set(socket, closed);
+    socket.once("close", () => {
+      closed.abort();
+      sockets.delete(socket);
+    });
+    return closed.signal;
+  };
+  const ws = useServer(
+    {
+      schema: deps.schema,
+      context: (ctx) => {
+        const authorization = ctx.connectionParams?.authorization ?? ctx.extra.request.headers.authorization;
+        return createContext(
+          deps.context,
+          callerOf(typeof authorization === "string" ? authorization : undefined, deps.context.adminToken),
+          closedSignal(ctx.extra.socket),
+          clientOf(ctx.extra.request),
+        );
+      },
+      // graphql-ws counts the operation being started among the socket's own.
+      onSubscribe: (ctx, _id, payload) => {
+        const max = deps.config.feed.maxSubscriptionsPerSocket;
+        if (Object.keys(ctx.subscriptions).length > max) {
+          deps.metrics.refusedSubscription();
+          return [tooManySubscriptions(max)];
+        }
+        return operations.admit(payload);
+      },
+      onNext: operations.onNext,
+      onError: operations.onError,
+    },
+    wsServer,
+  );
+  quietClientErrors(wsServer, deps.logger);
+
+  const apollo = await startGraphQLServer({
+    ...graphqlOptions,
+    production: deps.config.nodeEnv === "production",
     plugins: [deps.metrics.graphqlPlugin(), deps.responseCache.plugin()],
   });
 
@@ -125,6 +143,7 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
     "/graphql",
     cors({ origin: origins.includes("*") ? "*" : origins.length ? origins : false }),
     express.json({ limit: BODY_LIMIT }),
+    subscriptionRootDirectivesRefused(deps.schema),
     answerFromCache(deps.responseCache, () => deps.context.ingestion.state().nextRunAt),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
@@ -167,12 +186,27 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
     close: () => drain.close(),
     async stop(deadline) {
       drain.close();
-      for (const closed of subscriptions) closed.abort();
+      for (const closed of sockets.values()) closed.abort();
       // WebSockets are connections of the server too: the drain ends when they have closed (or at the deadline).
       await Promise.all([ws.dispose(), drain.drained(deadline)]);
       await apollo.stop();
     },
   };
+}
+
+/**
+ * graphql-ws prints every error of a socket with its stack (console.error). Those errors are the
+ * client's or its network's (a message over maxPayload, a broken frame, a reset), and `ws` has
+ * already closed the socket with the protocol's code: one info line each, without a stack.
+ * Registered after useServer, so that its listener is the one replaced.
+ */
+function quietClientErrors(wsServer: WebSocketServer, logger: Logger): void {
+  wsServer.on("connection", (socket) => {
+    socket.removeAllListeners("error");
+    socket.on("error", (error: NodeJS.ErrnoException) =>
+      logger.info({ code: error.code, reason: error.message }, "WebSocket closed: the client broke the protocol"),
+    );
+  });
 }
 
 /**
@@ -213,6 +247,9 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
         : status < 500 && error?.expose
           ? String(error.message)
           : "internal server error";
-    res.status(status).json({ errors: [{ message }] });
+    // A malformed or oversized body is the client's to fix: it says so with a code, as GraphQL errors do.
+    res.status(status).json({
+      errors: [{ message, extensions: { code: status < 500 ? "BAD_REQUEST" : "INTERNAL_SERVER_ERROR" } }],
+    });
   };
 }

@@ -10,7 +10,7 @@ import { tally, writeReliabilityReport } from "../support/cmc-reliability";
 import { graphql } from "../support/graphql";
 import { quoteCalls } from "../support/ingestion";
 import { type OwnPostgres, startOwnPostgres } from "../support/own-postgres";
-import { type ServiceProcess, spawnService } from "../support/service-process";
+import { isReady, type ServiceProcess, spawnService } from "../support/service-process";
 
 /**
  * The service's database cut while ingestion runs every 2 s and clients long-poll: every backend
@@ -140,7 +140,7 @@ describe("database stopped for 30 s and its backends killed, while ingestion run
     });
     service = running;
     const pid = running.child.pid as number;
-    const url = String((await running.waitForLog((l) => l.msg === "serving GraphQL")).url).replace(/\/graphql$/, "");
+    const url = String((await running.waitForLog(isReady)).url).replace(/\/graphql$/, "");
     const rssStart = rssMbOf(pid);
     const logged = (message: RegExp) => running.logs.filter((l) => message.test(String(l.msg))).length;
     const runsLogged = () => logged(/^ingestion run (succeeded|partial)$/);

@@ -25,3 +25,15 @@ export function useSimulatorAndDatabase(options: SimulatorOptions = {}): Simulat
   });
   return handle;
 }
+
+/** The environment of a service that ingests BTC, ETH and SOL from `sim` into `db` at every second. */
+export function simulatorServiceEnv({ db, sim }: SimulatorAndDatabase): Record<string, string> {
+  return {
+    DATABASE_URL: db.url,
+    CMC_BASE_URL: sim.url,
+    CMC_API_KEY: "sim-key",
+    QUOTEGRAPH_SOURCE: "simulator",
+    INGEST_CRON: "* * * * * *",
+    TRACKED_SYMBOLS: "BTC,ETH,SOL",
+  };
+}
