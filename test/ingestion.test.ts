@@ -554,25 +554,49 @@ describe("ingestion against the CMC simulator", () => {
     expect(runs).toBe(quoteCalls(sim).length);
   });
 
-  it("records runs a stopped process left RUNNING as FAILED (interrupted) at start, and leaves a live one", async () => {
-    await db.ds.query(`
-      INSERT INTO ingestion_run (trigger, status, started_at)
-      VALUES ('SCHEDULE', 'RUNNING', now() - interval '1 hour'), ('SCHEDULE', 'RUNNING', now() - interval '1 minute')`);
-    const { ingestion } = make({ INGEST_CRON: "*/5 * * * *" });
-    await ingestion.start();
-    await ingestion.scheduler.startupRun;
-    const runs = await db.ds.query(
-      `SELECT id, status, error_code, error_message FROM ingestion_run WHERE id <= 2 ORDER BY id`,
-    );
-    expect(runs).toEqual([
-      {
-        id: 1,
-        status: "FAILED",
-        error_code: "INTERRUPTED",
-        error_message: "interrupted: the process running it stopped before it finished",
-      },
-      { id: 2, status: "RUNNING", error_code: null, error_message: null },
-    ]);
+  it("records a run whose process died as FAILED (interrupted) at the next start or run of any replica, and leaves a live one", async () => {
+    // What a process killed mid-run leaves: a RUNNING row, a minute old, and no process behind it.
+    const deadRun = () =>
+      db.ds.query(`INSERT INTO ingestion_run (trigger, status, started_at)
+                   VALUES ('SCHEDULE', 'RUNNING', now() - interval '1 minute') RETURNING id`);
+    const statuses = async () =>
+      Object.fromEntries(
+        (await db.ds.query(`SELECT id, status, error_code FROM ingestion_run ORDER BY id`)).map(
+          (r: { id: number; status: string; error_code: string | null }) => [r.id, `${r.status} ${r.error_code}`],
+        ),
+      );
+    // A live replica, its run in flight: CMC is slow to answer.
+    const live = make({ INGEST_CRON: "*/5 * * * *" }).ingestion;
+    await live.prepare();
+    expect((await live.runNow()).run.status).toBe("SUCCEEDED");
+    sim.setDelay(30_000);
+    const inFlight = live.runNow();
+    await expect.poll(async () => (await statuses())[2]).toBe("RUNNING null");
+    const liveRun = 2;
+    const [{ id: dead }] = await deadRun();
+
+    // Another replica starts (its start-up run is not due: the last run is recent).
+    sim.setDelay(0);
+    const other = make({ INGEST_CRON: "*/5 * * * *" }).ingestion;
+    await other.start();
+    await other.scheduler.startupRun;
+    expect(await statuses()).toEqual({
+      1: "SUCCEEDED null",
+      [liveRun]: "RUNNING null",
+      [dead]: "FAILED INTERRUPTED",
+    });
+
+    // A replica that dies later is noticed at the next run of any replica, without a restart.
+    const [{ id: deadLater }] = await deadRun();
+    sim.advanceMinute();
+    expect((await other.runNow()).run.status).toBe("SUCCEEDED");
+    const [interrupted] = await db.ds.query(`SELECT error_message FROM ingestion_run WHERE id = $1`, [deadLater]);
+    expect(interrupted).toEqual({ error_message: "interrupted: the process running it stopped before it finished" });
+    expect((await statuses())[liveRun]).toBe("RUNNING null");
+
+    // The live run ends as its own process says (here: stopped while CMC had not answered).
+    await live.stop();
+    expect((await inFlight).run).toMatchObject({ id: liveRun, status: "FAILED", errorCode: "CMC_NETWORK" });
   });
 
   it("stores the quotes kept in memory at shutdown when the database is back, and says how many are lost when it is not", async () => {

@@ -6,7 +6,15 @@ import { databaseErrorLog, isDatabaseUnavailable } from "../db/availability";
 import type { IngestionTrigger } from "../db/entities/ingestion-run.entity";
 import { type AssetRow, trackedAssets } from "../db/store/assets";
 import type { NewQuote } from "../db/store/quotes";
-import { type RunReport, type RunRow, recordRun, recordSkippedRun, startRun } from "../db/store/runs";
+import {
+  closeInterruptedRuns,
+  type HeldRun,
+  type RunReport,
+  type RunRow,
+  recordRun,
+  recordSkippedRun,
+  startRun,
+} from "../db/store/runs";
 import type { Logger } from "../logger";
 import { rateLimitDelayMs } from "./backoff";
 import type { QuoteBuffer } from "./quote-buffer";
@@ -171,11 +179,30 @@ export class IngestionRunner {
     return stored;
   }
 
+  /** Records the runs of processes that stopped mid-run (killed, or their machine gone) as interrupted. */
+  async closeInterrupted(): Promise<void> {
+    const runs = await closeInterruptedRuns(this.#o.dataSource);
+    if (runs.length > 0) {
+      this.#o.logger.warn({ runs }, "recorded runs a stopped process left RUNNING as FAILED (interrupted)");
+    }
+  }
+
   async #run(trigger: IngestionTrigger, deadline: Date | undefined): Promise<RunOutcome> {
+    const begun = { trigger, startedAt: this.#o.now(), started: performance.now() };
+    const held = await this.#begin(trigger, begun.startedAt);
+    try {
+      return await this.#fetchAndRecord(begun, held?.run.id ?? null, deadline);
+    } finally {
+      await held?.release();
+    }
+  }
+
+  async #fetchAndRecord(
+    { trigger, startedAt, started }: { trigger: IngestionTrigger; startedAt: Date; started: number },
+    runId: number | null,
+    deadline: Date | undefined,
+  ): Promise<RunOutcome> {
     const { dataSource, logger } = this.#o;
-    const startedAt = this.#o.now();
-    const started = performance.now();
-    const runId = await this.#begin(trigger, startedAt);
     const { assets, fetched } = await this.#fetchTracked(deadline);
     const { result, error } = fetched;
 
@@ -238,13 +265,16 @@ export class IngestionRunner {
   }
 
   /**
-   * Stores what earlier runs kept in memory, then opens this run's RUNNING record. With the database
-   * unreachable the run goes on without a record (null): CMC's latest price cannot be fetched later.
+   * Stores what earlier runs kept in memory, closes those of stopped processes (after this process's
+   * own are stored, so none of them is taken for one), then opens this run's RUNNING record. With the
+   * database unreachable the run goes on without a record (null): CMC's latest price cannot be
+   * fetched later.
    */
-  async #begin(trigger: IngestionTrigger, startedAt: Date): Promise<number | null> {
+  async #begin(trigger: IngestionTrigger, startedAt: Date): Promise<HeldRun | null> {
     try {
       await this.flushBuffer();
-      return (await startRun(this.#o.dataSource, trigger, startedAt)).id;
+      await this.closeInterrupted();
+      return await startRun(this.#o.dataSource, trigger, startedAt);
     } catch (error) {
       if (!isDatabaseUnavailable(error)) throw error;
       this.#o.logger.warn(

@@ -6,7 +6,7 @@ import { databaseErrorLog, isDatabaseUnavailable } from "../db/availability";
 import { trackedAssetCount } from "../db/store/assets";
 import { claimSlot, claimStartup, pruneClaims } from "../db/store/claims";
 import { trackedSymbolsSeeded } from "../db/store/meta";
-import { closeInterruptedRuns, lastStoringRunFinishedAt } from "../db/store/runs";
+import { lastStoringRunFinishedAt } from "../db/store/runs";
 import type { Logger } from "../logger";
 import type { IngestionRunner, RunAction, RunOutcome } from "./runner";
 
@@ -38,9 +38,6 @@ export interface IngestionStateSnapshot {
   projectedMonthlyCredits: number;
   monthlyCreditBudget: number;
 }
-
-/** A run RUNNING longer than this (or two intervals, if longer) belongs to a process that stopped. */
-const INTERRUPTED_AFTER_MS = 10 * 60_000;
 
 /** Triggers runs on a cron schedule that fits the CMC credit budget, one CMC call per tick across replicas. */
 export class IngestionScheduler {
@@ -76,17 +73,7 @@ export class IngestionScheduler {
   async start(): Promise<void> {
     await this.refresh(this.#o.expectedCoins);
     await pruneClaims(this.#o.dataSource);
-    // Runs a stopped process left RUNNING; a live replica's run is never this old.
-    const interrupted = await closeInterruptedRuns(
-      this.#o.dataSource,
-      Math.max(2 * this.#intervalMs(), INTERRUPTED_AFTER_MS),
-    );
-    if (interrupted > 0) {
-      this.#o.logger.warn(
-        { runs: interrupted },
-        "recorded runs a stopped process left RUNNING as FAILED (interrupted)",
-      );
-    }
+    await this.#o.runner.closeInterrupted();
     this.startupRun = this.#track(
       this.#startupRun().catch((error: unknown) => {
         this.#o.logger.error({ err: error }, `start-up ingestion run failed: ${(error as Error).message}`);

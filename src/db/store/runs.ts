@@ -51,14 +51,43 @@ function toRun(r: RawRun): RunRow {
   };
 }
 
-/** The record of a run that begins now: RUNNING until `finishRun`. */
-export async function startRun(db: Sql, trigger: IngestionTrigger, startedAt: Date): Promise<RunRow> {
-  const [row]: RawRun[] = await rowsOf(
-    db,
-    `INSERT INTO ingestion_run (trigger, status, started_at) VALUES ($1, 'RUNNING', $2) RETURNING ${COLUMNS}`,
-    [trigger, startedAt],
-  );
-  return toRun(row);
+/** Any fixed number: the first key of the advisory lock a live run holds, the run's id the second. */
+const RUN_LOCK = 740_620_261;
+
+/** A run's RUNNING record, held by its process until `release()`. */
+export interface HeldRun {
+  run: RunRow;
+  release(): Promise<void>;
+}
+
+/**
+ * The record of a run that begins now: RUNNING until `recordRun`. Its own connection holds an
+ * advisory lock on it, taken in the statement that inserts it, until `release()`. A process that
+ * dies loses its connections and with them the lock, so any replica can tell at once that the run
+ * was interrupted (`closeInterruptedRuns`), however recent it is.
+ */
+export async function startRun(db: DataSource, trigger: IngestionTrigger, startedAt: Date): Promise<HeldRun> {
+  const holder = db.createQueryRunner();
+  let row: RawRun;
+  try {
+    [row] = await rowsOf<RawRun>(
+      holder,
+      `INSERT INTO ingestion_run (trigger, status, started_at) VALUES ($1, 'RUNNING', $2)
+       RETURNING ${COLUMNS}, pg_advisory_lock($3, id)`,
+      [trigger, startedAt, RUN_LOCK],
+    );
+  } catch (error) {
+    await holder.release();
+    throw error;
+  }
+  return {
+    run: toRun(row),
+    async release() {
+      // Once the connection is gone (the database went away) the lock went with it.
+      await holder.query(`SELECT pg_advisory_unlock($1, $2)`, [RUN_LOCK, row.id]).catch(() => undefined);
+      await holder.release();
+    },
+  };
 }
 
 /** A run that did not happen (one was already in progress), recorded as such. */
@@ -139,19 +168,24 @@ export function recordRun(db: DataSource, report: RunReport): Promise<RunRow> {
 }
 
 /**
- * Runs left RUNNING since before `olderThan` ago: their process stopped before it could finish
- * them (a live run finishes, or is recorded from memory, well within that). Recorded FAILED.
+ * Runs left RUNNING by a process that stopped before it could finish them (killed, or the machine
+ * gone): nobody holds their lock (`startRun`). Recorded FAILED; their ids. A run a live process kept
+ * in memory through a database outage lost its lock with its connection and may be closed too: its
+ * own record (`recordRun`, by id) replaces this one when the process stores it.
  */
-export async function closeInterruptedRuns(db: Sql, olderThanMs: number): Promise<number> {
-  const closed = await rowsOf(
+export async function closeInterruptedRuns(db: Sql): Promise<number[]> {
+  // Materialized: the lock is tried on RUNNING runs only, never on the whole table.
+  const closed: { id: number }[] = await rowsOf(
     db,
-    `UPDATE ingestion_run SET status = 'FAILED', finished_at = now(), error_code = 'INTERRUPTED',
+    `WITH running AS MATERIALIZED (SELECT id FROM ingestion_run WHERE status = 'RUNNING')
+     UPDATE ingestion_run SET status = 'FAILED', finished_at = now(), error_code = 'INTERRUPTED',
        error_message = 'interrupted: the process running it stopped before it finished'
-     WHERE status = 'RUNNING' AND started_at < now() - $1 * interval '1 millisecond'
+     -- status again: checked on the row as it is when updated, so a run recorded meanwhile is left alone.
+     WHERE status = 'RUNNING' AND id IN (SELECT id FROM running WHERE pg_try_advisory_xact_lock($1, id))
      RETURNING id`,
-    [olderThanMs],
+    [RUN_LOCK],
   );
-  return closed.length;
+  return closed.map((row) => row.id);
 }
 
 /** The newest run first; `status` narrows to one outcome. */
