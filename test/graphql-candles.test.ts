@@ -2,6 +2,7 @@ import { printSchema } from "graphql";
 import type { DataSource } from "typeorm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CANDLES_FROM_SQL, CANDLES_NEWEST_SQL } from "../src/db/store/candles";
+import { rebuildRollups } from "../src/db/store/rollups";
 import { createSchema } from "../src/graphql/schema";
 import { useApi } from "./support/api";
 import { insertSampleAssets } from "./support/database";
@@ -87,6 +88,8 @@ async function seed(ds: DataSource): Promise<void> {
      FROM asset a CROSS JOIN generate_series(0, 99) k WHERE a.cmc_id IN (1027, 30938)`,
     [iso(T0)],
   );
+  // Written around the store, as a bulk load would be: the rollups are rebuilt as after one.
+  await rebuildRollups(ds);
   await ds.query("ANALYZE price_quote");
 }
 
@@ -235,6 +238,7 @@ describe("candles and Asset.candles", () => {
        SELECT a.id, 'USD', 1 + k, timestamptz '2026-02-02T00:00:00Z' + k * interval '1 minute'
        FROM asset a CROSS JOIN generate_series(0, 179) k WHERE a.cmc_id = 2010`,
     );
+    await rebuildRollups(api.ds);
     const hours = [
       { start: "2026-02-02T00:00:00.000Z", open: 1, high: 60, low: 1, close: 60, samples: 60 },
       { start: "2026-02-02T01:00:00.000Z", open: 61, high: 120, low: 61, close: 120, samples: 60 },
@@ -262,6 +266,7 @@ describe("candles and Asset.candles", () => {
        CROSS JOIN unnest($1::timestamptz[], $2::numeric[]) AS g(at, price) WHERE a.cmc_id = 5426`,
       [sparse.map((q) => iso(q.at)), sparse.map((q) => q.price)],
     );
+    await rebuildRollups(api.ds);
     for (const interval of ["MINUTE", "FIVE_MINUTES", "HOUR"]) {
       const from = sparse[0].at;
       const first = await candles({ symbol: "sol", interval, from: iso(from), limit: 2 });

@@ -7,7 +7,15 @@ import { openMigratedDatabase } from "../src/service";
 import { createTestDatabase, quietLogger, testConfig, useDatabase } from "./support/database";
 import { plan, seedMinuteQuotes } from "./support/explain";
 
-const TABLES = ["asset", "ingestion_claim", "ingestion_run", "price_quote", "service_meta"];
+const TABLES = [
+  "asset",
+  "ingestion_claim",
+  "ingestion_run",
+  "price_candle_day",
+  "price_candle_hour",
+  "price_quote",
+  "service_meta",
+];
 
 async function tables(ds: DataSource): Promise<string[]> {
   const rows: { table_name: string }[] = await ds.query(
