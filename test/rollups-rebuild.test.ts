@@ -8,9 +8,9 @@ import { spawnService } from "./support/service-process";
 
 const REBUILD = path.resolve(__dirname, "../dist/src/rollups-rebuild.js");
 const MINUTE = 60_000;
-/** The bulk load: every 10 minutes for 30 days from here, for 3 assets in 2 currencies. */
+/** The bulk load: every 5 minutes for 10 days from here, for 3 assets in 2 currencies. */
 const T0 = Date.UTC(2026, 0, 1);
-const BULK_MINUTES = 30 * 24 * 60;
+const BULK_MINUTES = 10 * 24 * 60;
 
 const quoteAt = (assetId: number, convert: string, at: number, price: number): NewQuote => ({
   assetId,
@@ -45,7 +45,7 @@ describe("npm run rollups:rebuild", () => {
     await db.ds.query(
       `INSERT INTO price_quote (asset_id, convert, price, last_updated)
        SELECT a.id, c.convert, 100 + (a.id * 7 + m) % 91, $1::timestamptz + m * interval '1 minute'
-       FROM asset a CROSS JOIN (VALUES ('USD'), ('EUR')) c(convert) CROSS JOIN generate_series(0, $2 - 1, 10) m`,
+       FROM asset a CROSS JOIN (VALUES ('USD'), ('EUR')) c(convert) CROSS JOIN generate_series(0, $2 - 1, 5) m`,
       [new Date(T0), BULK_MINUTES],
     );
     // … and rows left over from quotes since deleted, and a wrong one.
@@ -103,9 +103,9 @@ describe("npm run rollups:rebuild", () => {
     expect(codes.map((c) => c.code)).toEqual([0, 0]);
     for (const rebuild of rebuilds) {
       const report = await rebuild.waitForLog((l) => l.msg === "candle rollups rebuilt");
-      // 6 pairs and the leftover JPY one; 30 days in weeks (5 per pair), the leftover's one, and what ingestion added.
+      // 6 pairs and the leftover JPY one; a chunk per day: 10 per pair, the leftover's one, and what ingestion added.
       expect(report.pairs).toBe(7);
-      expect(report.chunks).toBeGreaterThanOrEqual(6 * 5 + 1);
+      expect(report.chunks).toBeGreaterThanOrEqual(6 * 10 + 1);
     }
     expect(batches).toBeGreaterThan(0);
     expect(await rollupDifferences(db.ds)).toEqual(NO_DIFFERENCES);
@@ -113,7 +113,8 @@ describe("npm run rollups:rebuild", () => {
     expect(n).toBe(0);
 
     const before = await rollupRows();
-    expect(await rebuildRollups(db.ds)).toEqual({ pairs: 6, chunks: 6 * 5 });
+    // Ingestion went on into an 11th day.
+    expect(await rebuildRollups(db.ds)).toEqual({ pairs: 6, chunks: 6 * 11 });
     expect(await rollupRows()).toEqual(before);
     console.log(
       `rollups:rebuild: ${batches} batches stored while two rebuilds ran`,

@@ -33,11 +33,11 @@ const COLUMNS =
   "asset_id, convert, bucket_start, open, open_last_updated, high, low, close, close_last_updated, samples";
 
 /** The rollup rows of the quotes in `source` (columns asset_id, convert, price, last_updated), in key order. */
-function aggregate(rollup: Rollup, source: string, where = ""): string {
+function aggregate(rollup: Rollup, source: string): string {
   return `SELECT q.asset_id, q.convert, date_bin('${rollup.width}', q.last_updated, ${BUCKET_ORIGIN}),
        (array_agg(q.price ORDER BY q.last_updated))[1], min(q.last_updated), max(q.price), min(q.price),
        (array_agg(q.price ORDER BY q.last_updated DESC))[1], max(q.last_updated), count(*)
-  FROM ${source} q ${where}
+  FROM ${source} q
   GROUP BY 1, 2, 3
   ORDER BY 1, 2, 3`;
 }
@@ -59,8 +59,8 @@ export function mergeQuotesSql(rollup: Rollup, source: string): string {
 /*
  * Rebuilding (npm run rollups:rebuild), for quotes written around the store: a bulk load, a restore.
  *
- * Online: one (asset, currency) pair and a few days at a time, each in a short transaction that
- * replaces the rollup rows of those days with the aggregate of their raw quotes. The transaction
+ * Online: one (asset, currency) pair and one day at a time, each in a short transaction that
+ * replaces the rollup rows of that day with the aggregate of its raw quotes. The transaction
  * first locks price_quote in SHARE ROW EXCLUSIVE mode: it waits for transactions inserting quotes to
  * commit and holds new ones back until it commits (readers are never blocked), so the aggregate it
  * writes includes every committed quote and no insert merges into rows it is replacing. Quotes
@@ -68,8 +68,8 @@ export function mergeQuotesSql(rollup: Rollup, source: string): string {
  * rebuilds running at once take turns chunk by chunk and both end with the same rows: idempotent.
  */
 
-/** Days rebuilt per transaction: a week of minute quotes (10,080) per pair holds back inserts for tens of milliseconds. */
-export const REBUILD_CHUNK_DAYS = 7;
+/** Days rebuilt per transaction: a day of minute quotes (1,440) per pair holds back inserts for milliseconds. */
+export const REBUILD_CHUNK_DAYS = 1;
 
 export interface QuotePairKey {
   assetId: number;
@@ -103,20 +103,23 @@ SELECT date_bin('24 hours', least(
   (SELECT min(bucket_start) FROM ${DAILY.table} WHERE asset_id = $1 AND convert = $2 AND bucket_start >= $3)
 ), ${BUCKET_ORIGIN}) AS day`;
 
-/** $1 asset id · $2 convert · $3 from · $4 to, both on day boundaries. */
-const RANGE = "asset_id = $1 AND convert = $2";
-
-function rebuildStatements(rollup: Rollup): string[] {
-  return [
-    `DELETE FROM ${rollup.table} WHERE ${RANGE} AND bucket_start >= $3 AND bucket_start < $4`,
-    `INSERT INTO ${rollup.table} (${COLUMNS})
-  ${aggregate(rollup, "price_quote", "WHERE q.asset_id = $1 AND q.convert = $2 AND q.last_updated >= $3 AND q.last_updated < $4")}`,
-  ];
-}
-
+/*
+ * One chunk: $1 asset id · $2 convert · $3 from · $4 to, both on day boundaries. The rows go first
+ * (a statement does not see its own deletions), then both rollups are filled from one read of the
+ * quotes, by the same merge the insert uses (with nothing left to merge with).
+ */
 export const REBUILD_CHUNK_SQL: readonly string[] = [
   "LOCK TABLE price_quote IN SHARE ROW EXCLUSIVE MODE",
-  ...ROLLUPS.flatMap(rebuildStatements),
+  `WITH ${ROLLUPS.map(
+    (r, i) => `emptied_${i} AS (DELETE FROM ${r.table} WHERE asset_id = $1 AND convert = $2 AND bucket_start >= $3
+      AND bucket_start < $4)`,
+  ).join(", ")}
+SELECT 1`,
+  `WITH quotes AS MATERIALIZED (
+  SELECT asset_id, convert, price, last_updated FROM price_quote
+  WHERE asset_id = $1 AND convert = $2 AND last_updated >= $3 AND last_updated < $4
+), ${ROLLUPS.map((r, i) => `filled_${i} AS (${mergeQuotesSql(r, "quotes")})`).join(", ")}
+SELECT 1`,
 ];
 
 export interface RebuildReport {
