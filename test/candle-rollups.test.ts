@@ -10,6 +10,7 @@ import {
 import { insertQuotes, type NewQuote } from "../src/db/store/quotes";
 import { useDatabase } from "./support/database";
 import { NO_DIFFERENCES, rollupDifferences } from "./support/rollups";
+import { newQuote } from "./support/store-fixtures";
 
 /*
  * Candles read through the rollups equal the raw aggregation, whatever order, lateness, duplication
@@ -103,17 +104,8 @@ describe("candle rollups", () => {
   });
 
   const pairOf = (pair: number) => ({ assetId: assetIds[pair >> 1], convert: CONVERTS[pair & 1] });
-  const toNew = (q: Drawn): NewQuote => ({
-    ...pairOf(q.pair),
-    price: (q.cents / 100).toFixed(2),
-    volume24h: null,
-    marketCap: null,
-    percentChange1h: null,
-    percentChange24h: null,
-    percentChange7d: null,
-    circulatingSupply: null,
-    lastUpdated: new Date(q.at),
-  });
+  const toNew = (q: Drawn): NewQuote =>
+    newQuote({ ...pairOf(q.pair), price: (q.cents / 100).toFixed(2), lastUpdated: new Date(q.at) });
 
   async function store(drawn: Batch[]): Promise<void> {
     for (let i = 0; i < drawn.length; ) {

@@ -5,6 +5,7 @@ import { rebuildRollups } from "../src/db/store/rollups";
 import { useDatabase } from "./support/database";
 import { NO_DIFFERENCES, rollupDifferences } from "./support/rollups";
 import { spawnService } from "./support/service-process";
+import { newQuote } from "./support/store-fixtures";
 
 const REBUILD = path.resolve(__dirname, "../dist/src/rollups-rebuild.js");
 const MINUTE = 60_000;
@@ -12,18 +13,8 @@ const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 0, 1);
 const BULK_MINUTES = 10 * 24 * 60;
 
-const quoteAt = (assetId: number, convert: string, at: number, price: number): NewQuote => ({
-  assetId,
-  convert,
-  price: String(price),
-  volume24h: null,
-  marketCap: null,
-  percentChange1h: null,
-  percentChange24h: null,
-  percentChange7d: null,
-  circulatingSupply: null,
-  lastUpdated: new Date(at),
-});
+const quoteAt = (assetId: number, convert: string, at: number, price: number): NewQuote =>
+  newQuote({ assetId, convert, price: String(price), lastUpdated: new Date(at) });
 
 describe("npm run rollups:rebuild", () => {
   const db = useDatabase({ dataSource: "migrated" });
