@@ -2,6 +2,8 @@ import { printSchema } from "graphql";
 import type { DataSource } from "typeorm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CANDLES_FROM_SQL, CANDLES_NEWEST_SQL } from "../src/db/store/candles";
+import { DAILY_CANDLES_SQL, HOURLY_CANDLES_SQL } from "../src/db/store/candles-rollup";
+import { rebuildRollups } from "../src/db/store/rollups";
 import { createSchema } from "../src/graphql/schema";
 import { useApi } from "./support/api";
 import { insertSampleAssets } from "./support/database";
@@ -87,6 +89,8 @@ async function seed(ds: DataSource): Promise<void> {
      FROM asset a CROSS JOIN generate_series(0, 99) k WHERE a.cmc_id IN (1027, 30938)`,
     [iso(T0)],
   );
+  // Written around the store, as a bulk load would be: the rollups are rebuilt as after one.
+  await rebuildRollups(ds);
   await ds.query("ANALYZE price_quote");
 }
 
@@ -235,6 +239,7 @@ describe("candles and Asset.candles", () => {
        SELECT a.id, 'USD', 1 + k, timestamptz '2026-02-02T00:00:00Z' + k * interval '1 minute'
        FROM asset a CROSS JOIN generate_series(0, 179) k WHERE a.cmc_id = 2010`,
     );
+    await rebuildRollups(api.ds);
     const hours = [
       { start: "2026-02-02T00:00:00.000Z", open: 1, high: 60, low: 1, close: 60, samples: 60 },
       { start: "2026-02-02T01:00:00.000Z", open: 61, high: 120, low: 61, close: 120, samples: 60 },
@@ -262,6 +267,7 @@ describe("candles and Asset.candles", () => {
        CROSS JOIN unnest($1::timestamptz[], $2::numeric[]) AS g(at, price) WHERE a.cmc_id = 5426`,
       [sparse.map((q) => iso(q.at)), sparse.map((q) => q.price)],
     );
+    await rebuildRollups(api.ds);
     for (const interval of ["MINUTE", "FIVE_MINUTES", "HOUR"]) {
       const from = sparse[0].at;
       const first = await candles({ symbol: "sol", interval, from: iso(from), limit: 2 });
@@ -334,15 +340,20 @@ describe("candle SQL", () => {
   const api = useApi({ seed: seedMinuteQuotes });
   let assetId: number;
 
-  /** Rows read from price_quote by every scan of the plan, over all its loops. */
-  function rowsRead(node: Record<string, any>): number {
-    const own = node["Relation Name"] === "price_quote" ? node["Actual Rows"] * node["Actual Loops"] : 0;
-    return own + (node.Plans ?? []).reduce((sum: number, child: Record<string, any>) => sum + rowsRead(child), 0);
+  /** Rows read from a table by every scan of the plan, over all its loops. */
+  function rowsRead(node: Record<string, any>, table = "price_quote"): number {
+    const own = node["Relation Name"] === table ? node["Actual Rows"] * node["Actual Loops"] : 0;
+    return (
+      own + (node.Plans ?? []).reduce((sum: number, child: Record<string, any>) => sum + rowsRead(child, table), 0)
+    );
   }
 
-  async function explain(sql: string, params: unknown[]): Promise<{ text: string; read: number; rows: number }> {
+  async function explain(
+    sql: string,
+    params: unknown[],
+  ): Promise<{ text: string; read: number; rows: number; analyzed: Record<string, any> }> {
     const analyzed = await analyze(api.ds, sql, params);
-    return { text: await plan(api.ds, sql, params), read: rowsRead(analyzed), rows: analyzed["Actual Rows"] };
+    return { text: await plan(api.ds, sql, params), read: rowsRead(analyzed), rows: analyzed["Actual Rows"], analyzed };
   }
 
   beforeAll(async () => {
@@ -384,5 +395,71 @@ describe("candle SQL", () => {
       expect(text).toContain("price_quote_asset_convert_time_key");
       expect(text).not.toMatch(/Seq Scan on price_quote/);
     }
+  });
+
+  describe("from the rollups", () => {
+    // Two more years of history before the minute quotes, a quote every 6 hours (2024-01-01, a Monday,
+    // to 2025-12-31 18:00): 731 days for the daily rollup of each of the 20 assets.
+    beforeAll(async () => {
+      await api.ds.query(`
+        INSERT INTO price_quote (asset_id, convert, price, last_updated)
+        SELECT a.id, 'USD', 50 + k % 97, timestamptz '2024-01-01' + k * interval '6 hours'
+        FROM asset a CROSS JOIN generate_series(0, 731 * 4 - 1) k WHERE a.cmc_id BETWEEN 1000 AND 1019`);
+      await rebuildRollups(api.ds, 1000);
+      await api.ds.query("ANALYZE price_quote, price_candle_hour, price_candle_day");
+    }, 120_000);
+
+    it("reads HOUR and FOUR_HOURS from the hourly rollup's index, and raw quotes only where from/to cut an hour", async () => {
+      // The newest 5 hours: 5 rollup rows read backward, no quote at all.
+      const newest = await explain(HOURLY_CANDLES_SQL.newest, [assetId, "USD", "1 hour", null, 5]);
+      expect(newest.text).toMatch(/Index Scan Backward using price_candle_hour_pkey/);
+      expect(newest.text).not.toMatch(/Seq Scan/);
+      expect(newest.rows).toBe(5);
+      expect(rowsRead(newest.analyzed, "price_candle_hour")).toBe(5);
+      expect(newest.read).toBe(0);
+      // 03:07 to 09:30 in four-hour candles: hours 04–08 from the rollup, 03:07–04:00 and 09:00–09:30
+      // from 53 + 30 quotes (the quote at 09:30 itself is excluded).
+      const cut = await explain(HOURLY_CANDLES_SQL.from, [
+        assetId,
+        "USD",
+        "4 hours",
+        "2026-01-01T03:07:00Z",
+        "2026-01-01T09:30:00Z",
+        1000,
+      ]);
+      expect(cut.text).toMatch(/Index Scan using price_candle_hour_pkey/);
+      expect(cut.text).toContain("price_quote_asset_convert_time_key");
+      expect(cut.text).not.toMatch(/Seq Scan/);
+      expect(cut.rows).toBe(3);
+      expect(rowsRead(cut.analyzed, "price_candle_hour")).toBe(5);
+      expect(cut.read).toBe(53 + 30);
+    });
+
+    it("reads DAY and WEEK from the daily rollup's index, stopping after limit × 7 rows for weeks", async () => {
+      for (const [sql, params, candles, days] of [
+        [DAILY_CANDLES_SQL.newest, [assetId, "USD", "24 hours", null, 30], 30, 30],
+        // The newest two weeks (5 and 7 days) from the newest 14 days read.
+        [DAILY_CANDLES_SQL.newest, [assetId, "USD", "168 hours", null, 2], 2, 14],
+        // Every week before 2026-01-02: 2024-01-01 to 2026-01-01 is 732 days, in 105 Monday weeks.
+        [DAILY_CANDLES_SQL.newest, [assetId, "USD", "168 hours", "2026-01-02T00:00:00Z", 1000], 105, 732],
+        [
+          DAILY_CANDLES_SQL.from,
+          [assetId, "USD", "24 hours", "2025-12-01T00:00:00Z", "2026-02-01T00:00:00Z", 1000],
+          33,
+          33,
+        ],
+      ] as const) {
+        const { text, read, rows, analyzed } = await explain(sql, [...params]);
+        // A plain index scan in key order, or a bitmap scan of the same index where most of the pair is read.
+        expect(text).toMatch(/(Index Scan (Backward )?using|Bitmap Index Scan on) price_candle_day_pkey/);
+        expect(text).not.toMatch(/Seq Scan/);
+        expect(rows).toBe(candles);
+        expect(rowsRead(analyzed, "price_candle_day")).toBe(days);
+        expect(read).toBe(0);
+      }
+      // A month of daily candles out of two years touches a handful of pages (EXPLAIN BUFFERS).
+      const month = await analyze(api.ds, DAILY_CANDLES_SQL.newest, [assetId, "USD", "24 hours", null, 30]);
+      expect(month["Shared Hit Blocks"] + month["Shared Read Blocks"]).toBeLessThan(40);
+    });
   });
 });

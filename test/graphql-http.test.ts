@@ -1,6 +1,7 @@
 import { Client } from "pg";
 import type { DataSource } from "typeorm";
 import { describe, expect, it } from "vitest";
+import { rebuildRollups } from "../src/db/store/rollups";
 import { REQUEST_STATEMENTS } from "../src/graphql/context";
 import { STARTER_DOCUMENT } from "../src/graphql/starter-document";
 import { type Service, startService } from "../src/service";
@@ -167,6 +168,8 @@ describe("Apollo Sandbox outside production", () => {
     await api.ds.query(`
       INSERT INTO price_quote (asset_id, convert, price, last_updated)
       SELECT id, 'USD', 99, timestamptz '2026-01-05T00:10:00Z' FROM asset WHERE cmc_id = 1`);
+    // Quotes written around the store reach the candle rollups when they are rebuilt.
+    await rebuildRollups(api.ds);
     const poll = await run("Poll", { after: start.quoteUpdates.cursor });
     expect(poll.quoteUpdates.quotes).toEqual([
       { asset: { symbol: "BTC" }, convert: "USD", price: 99, lastUpdated: "2026-01-05T00:10:00.000Z" },

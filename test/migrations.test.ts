@@ -6,8 +6,17 @@ import { LATEST_QUOTES_SQL } from "../src/db/store/quotes";
 import { openMigratedDatabase } from "../src/service";
 import { createTestDatabase, quietLogger, testConfig, useDatabase } from "./support/database";
 import { plan, seedMinuteQuotes } from "./support/explain";
+import { NO_DIFFERENCES, rollupDifferences } from "./support/rollups";
 
-const TABLES = ["asset", "ingestion_claim", "ingestion_run", "price_quote", "service_meta"];
+const TABLES = [
+  "asset",
+  "ingestion_claim",
+  "ingestion_run",
+  "price_candle_day",
+  "price_candle_hour",
+  "price_quote",
+  "service_meta",
+];
 
 async function tables(ds: DataSource): Promise<string[]> {
   const rows: { table_name: string }[] = await ds.query(
@@ -89,6 +98,25 @@ describe("migrations", () => {
     const start = await plan(db.ds, LATEST_FINAL_SQL, [[1, 2, 3], ["USD"]]);
     expect(start).toContain("price_quote_asset_convert_time_key");
     expect(start).not.toMatch(/Seq Scan on price_quote/);
+  });
+
+  it("build the candle rollups of the quotes already stored when they are created", async () => {
+    // The quotes seeded above (40,000 and more); without their rollups, as a database from before them.
+    await db.ds.undoLastMigration({ transaction: "each" });
+    expect(await tables(db.ds)).not.toContain("price_candle_hour");
+    await db.ds.query(
+      `INSERT INTO price_quote (asset_id, convert, price, last_updated)
+       SELECT id, 'EUR', 3, timestamptz '2026-01-01T00:00:30Z' FROM asset`,
+    );
+    const [applied] = await db.ds.runMigrations({ transaction: "each" });
+    expect(applied.name).toBe("CandleRollups1795890400000");
+    expect(await rollupDifferences(db.ds)).toEqual(NO_DIFFERENCES);
+    const [{ hours, samples }] = await db.ds.query(
+      `SELECT count(*)::int AS hours, sum(samples)::int AS samples FROM price_candle_hour`,
+    );
+    const [{ quotes }] = await db.ds.query(`SELECT count(*)::int AS quotes FROM price_quote`);
+    expect(samples).toBe(quotes);
+    expect(hours).toBeGreaterThan(20 * 33);
   });
 
   it("let replicas starting together on an empty database take turns: one migrates, the others find nothing to do", async () => {

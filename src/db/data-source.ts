@@ -6,11 +6,12 @@ import type { Logger } from "../logger";
 import { startEmbeddedPostgres } from "./embedded";
 import { Asset } from "./entities/asset.entity";
 import { IngestionRun } from "./entities/ingestion-run.entity";
+import { PriceCandleDay, PriceCandleHour } from "./entities/price-candle.entity";
 import { PriceQuote } from "./entities/price-quote.entity";
 import { migrations } from "./migrations";
 import { QueryLogger, SLOW_QUERY_MS } from "./query-logger";
 
-export const entities = [Asset, PriceQuote, IngestionRun];
+export const entities = [Asset, PriceQuote, IngestionRun, PriceCandleHour, PriceCandleDay];
 
 interface Target {
   host: string;

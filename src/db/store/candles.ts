@@ -1,7 +1,10 @@
+import { type CandleStatements, DAILY_CANDLES_SQL, HOURLY_CANDLES_SQL } from "./candles-rollup";
 import { rowsOf, type Sql } from "./sql";
 
 /*
- * Candles are aggregated in PostgreSQL, and only over the buckets returned.
+ * Candles narrower than an hour are aggregated from the raw quotes, in PostgreSQL, and only over the
+ * buckets returned; wider ones are merged from the candle rollups (candles-rollup.ts), with the same
+ * answer.
  *
  * A plain `GROUP BY date_bin(...) ORDER BY 1 LIMIT n` must aggregate every quote in the range
  * before it can keep n buckets: the planner cannot tell that date_bin preserves the index order,
@@ -85,11 +88,26 @@ CROSS JOIN LATERAL (
 ) c
 ORDER BY b.start`;
 
+const RAW_CANDLES_SQL: CandleStatements = { from: CANDLES_FROM_SQL, newest: CANDLES_NEWEST_SQL };
+
+/** Where candles of each width are read: the raw quotes, or the rollup whose buckets tile theirs. */
+const STATEMENTS_BY_WIDTH = {
+  "1 minute": RAW_CANDLES_SQL,
+  "5 minutes": RAW_CANDLES_SQL,
+  "15 minutes": RAW_CANDLES_SQL,
+  "1 hour": HOURLY_CANDLES_SQL,
+  "4 hours": HOURLY_CANDLES_SQL,
+  "24 hours": DAILY_CANDLES_SQL,
+  "168 hours": DAILY_CANDLES_SQL,
+} as const satisfies Record<string, CandleStatements>;
+
+/** A candle width, as a PostgreSQL interval. */
+export type CandleWidth = keyof typeof STATEMENTS_BY_WIDTH;
+
 export interface CandleQuery {
   assetId: number;
   convert: string;
-  /** Bucket width as a PostgreSQL interval, e.g. "1 hour" or "24 hours". */
-  width: string;
+  width: CandleWidth;
   from: Date | null;
   to: Date | null;
   limit: number;
@@ -107,7 +125,8 @@ export interface CandleRow {
 
 /** Candles ascending by start: the first `limit` from `from`, or the newest `limit` without it. */
 export function candles(db: Sql, q: CandleQuery): Promise<CandleRow[]> {
+  const statements = STATEMENTS_BY_WIDTH[q.width];
   return q.from
-    ? rowsOf<CandleRow>(db, CANDLES_FROM_SQL, [q.assetId, q.convert, q.width, q.from, q.to, q.limit])
-    : rowsOf<CandleRow>(db, CANDLES_NEWEST_SQL, [q.assetId, q.convert, q.width, q.to, q.limit]);
+    ? rowsOf<CandleRow>(db, statements.from, [q.assetId, q.convert, q.width, q.from, q.to, q.limit])
+    : rowsOf<CandleRow>(db, statements.newest, [q.assetId, q.convert, q.width, q.to, q.limit]);
 }

@@ -1,4 +1,5 @@
 import type { DataSource } from "typeorm";
+import { DAILY, HOURLY, mergeQuotesSql } from "./rollups";
 import { rowsOf, type Sql } from "./sql";
 
 /** Channel that announces stored quotes; the payload is small JSON, the quotes are read from the table. */
@@ -76,15 +77,25 @@ export function toQuote(r: RawQuote): QuoteRow {
 
 /**
  * All quotes of a run in one statement. Re-ingesting a CMC minute is harmless: the
- * (asset, convert, last_updated) key drops repeats.
+ * (asset, convert, last_updated) key drops repeats. The quotes actually inserted, and only those,
+ * are merged into the candle rollups by the same statement (see rollups.ts).
  */
 export const INSERT_QUOTES_SQL = `
-INSERT INTO price_quote (asset_id, convert, price, volume_24h, market_cap, percent_change_1h,
-                         percent_change_24h, percent_change_7d, circulating_supply, last_updated)
-SELECT * FROM unnest($1::int[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[],
-                     $7::numeric[], $8::numeric[], $9::numeric[], $10::timestamptz[])
-ON CONFLICT ON CONSTRAINT price_quote_asset_convert_time_key DO NOTHING
-RETURNING id`;
+WITH inserted AS (
+  INSERT INTO price_quote (asset_id, convert, price, volume_24h, market_cap, percent_change_1h,
+                           percent_change_24h, percent_change_7d, circulating_supply, last_updated)
+  SELECT * FROM unnest($1::int[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[],
+                       $7::numeric[], $8::numeric[], $9::numeric[], $10::timestamptz[])
+  ON CONFLICT ON CONSTRAINT price_quote_asset_convert_time_key DO NOTHING
+  RETURNING id, asset_id, convert, price, last_updated
+),
+hourly AS (
+  ${mergeQuotesSql(HOURLY, "inserted")}
+),
+daily AS (
+  ${mergeQuotesSql(DAILY, "inserted")}
+)
+SELECT id FROM inserted`;
 
 /**
  * Inserts within the caller's transaction and announces what was new; NOTIFY is delivered at

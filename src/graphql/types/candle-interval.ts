@@ -1,4 +1,5 @@
 import { registerEnumType } from "type-graphql";
+import type { CandleWidth } from "../../db/store/candles";
 
 export enum CandleInterval {
   MINUTE = "MINUTE",
@@ -22,7 +23,7 @@ registerEnumType(CandleInterval, {
  * across daylight-saving changes (23 or 25 hours), while candles are fixed-width UTC buckets, as
  * date_bin computes them.
  */
-export const BUCKET_WIDTH: Readonly<Record<CandleInterval, string>> = {
+export const BUCKET_WIDTH: Readonly<Record<CandleInterval, CandleWidth>> = {
   [CandleInterval.MINUTE]: "1 minute",
   [CandleInterval.FIVE_MINUTES]: "5 minutes",
   [CandleInterval.FIFTEEN_MINUTES]: "15 minutes",
