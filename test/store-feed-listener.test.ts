@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { TrackedSymbolTaken, trackAsset, untrackAsset } from "../src/db/store/assets";
 import { type CommitKind, FeedListener } from "../src/db/store/feed-listener";
 import { insertQuotes } from "../src/db/store/quotes";
+import { rebuildRollups } from "../src/db/store/rollups";
 import { insertSampleAssets, useDatabase } from "./support/database";
 import { logRecorder } from "./support/log-recorder";
 import { newQuote } from "./support/store-fixtures";
@@ -52,6 +53,19 @@ describe("FeedListener: the LISTEN side of the quote feed", () => {
     await storeQuote();
     await notified;
     expect(notifications - before).toBe(1);
+  });
+
+  it("announces each commit of rollups:rebuild as one of quotes (what candles answer changed)", async () => {
+    await storeQuote();
+    await once(listener.events, "notified");
+    const before = notifications;
+    const { chunks } = await rebuildRollups(db.ds);
+    expect(chunks).toBeGreaterThan(0);
+    // In commit order: the marker's notification comes after every one of the rebuild's.
+    const marker = once(listener.events, "notified");
+    await storeQuote();
+    await marker;
+    expect(notifications - before).toBe(chunks + 1);
   });
 
   it("announces each commit that changed assets (trackAsset, untrackAsset), and none that changed nothing", async () => {

@@ -1,10 +1,5 @@
+import { ASSET_CHANNEL } from "./channels";
 import { rowsOf, type Sql } from "./sql";
-
-/**
- * Channel that announces a commit which changed assets (tracked or not, names, ranks); the payload
- * is the CMC id. Sent by the writing statement itself, so only a change that commits is announced.
- */
-export const ASSET_CHANNEL = "quotegraph_asset_changed";
 
 /** Appended to a RETURNING list: the row's change is announced at commit. */
 const ANNOUNCED = `pg_notify('${ASSET_CHANNEL}', a.cmc_id::text) AS announced`;

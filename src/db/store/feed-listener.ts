@@ -4,8 +4,7 @@ import type { DataSource } from "typeorm";
 import type { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver";
 import type { Logger } from "../../logger";
 import { databaseErrorLog } from "../availability";
-import { ASSET_CHANNEL } from "./assets";
-import { QUOTE_CHANNEL } from "./quotes";
+import { ASSET_CHANNEL, QUOTE_CHANNEL } from "./channels";
 
 /** What a commit announced: stored quotes, or changed assets. */
 export type CommitKind = "quotes" | "assets";

@@ -1,9 +1,7 @@
 import type { DataSource } from "typeorm";
+import { QUOTE_CHANNEL } from "./channels";
 import { DAILY, HOURLY, mergeQuotesSql } from "./rollups";
 import { rowsOf, type Sql } from "./sql";
-
-/** Channel that announces stored quotes; the payload is small JSON, the quotes are read from the table. */
-export const QUOTE_CHANNEL = "quotegraph_quote_added";
 
 export interface QuoteNotification {
   count: number;

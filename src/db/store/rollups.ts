@@ -1,4 +1,5 @@
 import type { DataSource } from "typeorm";
+import { QUOTE_CHANNEL } from "./channels";
 import { rowsOf, type Sql } from "./sql";
 
 /*
@@ -128,11 +129,15 @@ export interface RebuildReport {
   chunks: number;
 }
 
-/** Replaces the rollup rows of [from, to) of one pair (day boundaries) with the aggregate of its quotes. */
+/**
+ * Replaces the rollup rows of [from, to) of one pair (day boundaries) with the aggregate of its quotes,
+ * and announces the commit as stored quotes do: replicas empty their response caches (candles changed).
+ */
 async function rebuildChunk(db: DataSource, pair: QuotePairKey, from: Date, to: Date): Promise<void> {
   await db.transaction(async (tx) => {
     for (const sql of REBUILD_CHUNK_SQL)
       await rowsOf(tx, sql, sql.startsWith("LOCK") ? [] : [pair.assetId, pair.convert, from, to]);
+    await rowsOf(tx, `SELECT pg_notify($1, '{}')`, [QUOTE_CHANNEL]);
   });
 }
 
