@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType } from "type-graphql";
 import type { AssetRow } from "../../db/store/assets";
 
-@ObjectType("Asset", { description: "A coin as CoinMarketCap identifies it." })
+@ObjectType("Asset", { simpleResolvers: true, description: "A coin as CoinMarketCap identifies it." })
 export class Asset {
   @Field(() => ID)
   id: string;

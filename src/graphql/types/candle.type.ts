@@ -1,7 +1,10 @@
 import { Field, Float, Int, ObjectType } from "type-graphql";
 import type { CandleRow } from "../../db/store/candles";
 
-@ObjectType("Candle", { description: "Open, high, low and close of the quotes stored in one time bucket." })
+@ObjectType("Candle", {
+  simpleResolvers: true,
+  description: "Open, high, low and close of the quotes stored in one time bucket.",
+})
 export class Candle {
   @Field({ description: "Start of the bucket; the bucket holds quotes with start ≤ lastUpdated < start + interval." })
   start: Date;

@@ -6,7 +6,7 @@ import { PageInfo } from "./page-info.type";
  * class to extend (type-graphql's generic types).
  */
 export function Connection<TNode extends object>(name: string, Node: ClassType<TNode>) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { simpleResolvers: true })
   class Edge {
     @Field()
     cursor: string;
@@ -15,7 +15,7 @@ export function Connection<TNode extends object>(name: string, Node: ClassType<T
     node: TNode;
   }
 
-  @ObjectType()
+  @ObjectType({ simpleResolvers: true })
   abstract class ConnectionType {
     @Field(() => [Edge])
     edges: Edge[];

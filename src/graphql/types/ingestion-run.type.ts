@@ -2,7 +2,7 @@ import { Field, ID, Int, ObjectType } from "type-graphql";
 import type { RunRow } from "../../db/store/runs";
 import { IngestionStatus, IngestionTrigger } from "./enums";
 
-@ObjectType("IngestionRun", { description: "One attempt to fetch and store quotes." })
+@ObjectType("IngestionRun", { simpleResolvers: true, description: "One attempt to fetch and store quotes." })
 export class IngestionRun {
   @Field(() => ID)
   id: string;

@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from "type-graphql";
 import { IngestionRun } from "./ingestion-run.type";
 
-@ObjectType("IngestionState", { description: "How and when this service fetches quotes." })
+@ObjectType("IngestionState", { simpleResolvers: true, description: "How and when this service fetches quotes." })
 export class IngestionState {
   @Field({ description: "False when ingestion is stopped, e.g. after CoinMarketCap refused the API key." })
   enabled: boolean;

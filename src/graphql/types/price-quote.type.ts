@@ -3,7 +3,10 @@ import type { QuoteRow } from "../../db/store/quotes";
 
 const toFloat = (value: string | null): number | null => (value === null ? null : Number(value));
 
-@ObjectType("PriceQuote", { description: "One CoinMarketCap quote of an asset in one currency." })
+@ObjectType("PriceQuote", {
+  simpleResolvers: true,
+  description: "One CoinMarketCap quote of an asset in one currency.",
+})
 export class PriceQuote {
   @Field(() => ID)
   id: string;

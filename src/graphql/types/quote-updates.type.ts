@@ -1,7 +1,10 @@
 import { Field, ObjectType } from "type-graphql";
 import { PriceQuote } from "./price-quote.type";
 
-@ObjectType("QuoteUpdates", { description: "A page of the quote feed, in the order quotes became visible." })
+@ObjectType("QuoteUpdates", {
+  simpleResolvers: true,
+  description: "A page of the quote feed, in the order quotes became visible.",
+})
 export class QuoteUpdates {
   @Field(() => [PriceQuote])
   quotes: PriceQuote[];
