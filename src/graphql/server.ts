@@ -10,6 +10,7 @@ import type { Logger } from "../logger";
 import { cacheControlFromRootFields } from "./cache-control";
 import type { GraphQLContext } from "./context";
 import { errorFormatter } from "./error-format";
+import { compilingGateway } from "./executor";
 import { subscriptionsOverHttpRefused } from "./http-operations";
 import { complexityPlugin, operationRules, type QueryLimits } from "./limits";
 import { OutageAnswers } from "./outage";
@@ -31,7 +32,8 @@ export async function startGraphQLServer(options: GraphQLServerOptions): Promise
   const { logger, production, development } = options;
   const outage = new OutageAnswers(logger);
   const server = new ApolloServer<GraphQLContext>({
-    schema: options.schema,
+    // Hot query documents run compiled (src/graphql/executor.ts).
+    gateway: compilingGateway(options.schema),
     // Introspection is refused by operationRules when it is off, the same rule over WebSocket.
     introspection: true,
     includeStacktraceInErrorResponses: development,
