@@ -147,9 +147,11 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
     answerFromCache(deps.responseCache, () => deps.context.ingestion.state().nextRunAt),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
-        // A client that hangs up releases its long poll at once.
+        // A client that hangs up releases its long poll at once (after an answer, there is nothing to release).
         const gone = new AbortController();
-        res.once("close", () => gone.abort());
+        res.once("close", () => {
+          if (!res.writableFinished) gone.abort();
+        });
         const context = createContext(
           deps.context,
           callerOf(req.headers.authorization, deps.context.adminToken),
