@@ -74,7 +74,9 @@ export async function timeReads(
         console.log(
           `[reads] round ${round + 1} ${figure.read.name} ${target.name}: ${(result.requests / result.seconds).toFixed(1)} req/s, ` +
             `p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.errors} errors, ` +
-            `${((result.serverCpu / Math.max(result.requests, 1)) * 1000).toFixed(2)} ms CPU/req`,
+            (result.requests > 0
+              ? `${((result.serverCpu / result.requests) * 1000).toFixed(2)} ms CPU/req`
+              : `no answer within the window, ${result.serverCpu.toFixed(2)} s CPU`),
         );
       }
     }
@@ -87,7 +89,9 @@ export function summarise(results: LoadResult[]) {
   const requests = results.reduce((s, r) => s + r.requests, 0);
   const seconds = results.reduce((s, r) => s + r.seconds, 0);
   const per = (cpu: number) => (requests > 0 ? (cpu / requests) * 1000 : Number.NaN);
-  const mean = (f: (r: LoadResult) => number) => results.reduce((s, r) => s + f(r), 0) / results.length;
+  // Latencies of rounds that counted answers only (autocannon reports 0 for a window without any).
+  const answered = results.filter((r) => r.requests > 0);
+  const mean = (f: (r: LoadResult) => number) => answered.reduce((s, r) => s + f(r), 0) / answered.length;
   return {
     rps: requests / seconds,
     cpuMs: per(results.reduce((s, r) => s + r.serverCpu, 0)),

@@ -30,7 +30,11 @@ const percentile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)] : Number.NaN;
 };
-const verdict = (met: boolean | undefined) => (met === undefined ? "not judged" : met ? "met" : "**missed**");
+/** a ≥ factor × b; undefined (not judged) when either side had no answers to measure. */
+const atLeast = (a: number, factor: number, b: number) =>
+  Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a >= factor * b : undefined;
+const verdict = (met: boolean | undefined) =>
+  met === undefined ? "not judged (no answers, or scale)" : met ? "met" : "**missed**";
 
 const PEER = "PostGraphile v5";
 const BARE = "bare http+pg";
@@ -79,12 +83,12 @@ export function report(figures: Figures): string {
         checks.push([
           `1. uncached ${read.name} ≥ 0.7× bare req/s`,
           ratio(uncached.rps, bare.rps),
-          uncached.rps >= 0.7 * bare.rps,
+          atLeast(uncached.rps, 0.7, bare.rps),
         ]);
         checks.push([
           `1. uncached ${read.name} CPU/request ≤ 1.5× bare`,
           `${f2(uncached.cpuMs)} vs ${f2(bare.cpuMs)} ms (${ratio(uncached.cpuMs, bare.cpuMs)})`,
-          uncached.cpuMs <= 1.5 * bare.cpuMs,
+          atLeast(1.5 * bare.cpuMs, 1, uncached.cpuMs),
         ]);
       }
       const served = sum.get(SERVED);
@@ -93,14 +97,14 @@ export function report(figures: Figures): string {
         checks.push([
           `2. as served ${read.name} ≥ 5× PostGraphile`,
           ratio(served.rps, peer.rps),
-          served.rps >= 5 * peer.rps,
+          atLeast(served.rps, 5, peer.rps),
         ]);
       }
       if (read.name === "candlesHour" && uncached && peer) {
         checks.push([
           "3. candles(HOUR) 30 days ≥ 10× PostGraphile's date_bin (uncached)",
           ratio(uncached.rps, peer.rps) + (s.days < 30 ? ` (over ${s.days} days: scale too small to judge)` : ""),
-          s.days < 30 ? undefined : uncached.rps >= 10 * peer.rps,
+          s.days < 30 ? undefined : atLeast(uncached.rps, 10, peer.rps),
         ]);
       }
     }
