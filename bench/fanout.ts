@@ -4,7 +4,7 @@ import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { DATA_START } from "./generate.ts";
 import { rssMb, type Server } from "./processes.ts";
-import { dist, NO_CMC_URL } from "./quotegraph.ts";
+import { dist, openServiceDatabase } from "./quotegraph.ts";
 import { scratchAssets, scratchQuote } from "./scratch.ts";
 
 const POLLS = 1_000;
@@ -62,12 +62,8 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 12
  */
 export async function fanoutFigures(databaseUrl: string, service: Server, commits: number): Promise<FanoutFigures> {
   const scratch = await scratchAssets(databaseUrl, ASSETS);
-  const { loadConfig } = dist("src/config");
-  const { createLogger } = dist("src/logger");
-  const { openDatabase } = dist("src/db/data-source");
   const { insertQuotesIn } = dist("src/db/store/quotes");
-  const config = loadConfig({ DATABASE_URL: databaseUrl, CMC_BASE_URL: NO_CMC_URL, LOG_LEVEL: "error" });
-  const database = await openDatabase(config, createLogger(config));
+  const database = await openServiceDatabase(databaseUrl);
   const figures: FanoutFigures = {
     commits: 0,
     pollMs: [],

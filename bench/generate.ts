@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import pg from "pg";
-import { dist, NO_CMC_SOURCE, NO_CMC_URL, ROOT, rootScripts } from "./quotegraph.ts";
+import { NO_CMC_SOURCE, NO_CMC_URL, openServiceDatabase, ROOT, rootScripts } from "./quotegraph.ts";
 import { readSettings, type Scale } from "./settings.ts";
 
 /** The first quote of every asset; the data runs one quote a minute from here for `days` days. */
@@ -69,11 +69,7 @@ async function recreate(databaseUrl: string, name: string): Promise<void> {
 
 /** The service's migrations, as the service applies them at start (under its advisory lock). */
 async function migrate(databaseUrl: string): Promise<void> {
-  const { loadConfig } = dist("src/config");
-  const { createLogger } = dist("src/logger");
-  const { openMigratedDatabase } = dist("src/service");
-  const config = loadConfig({ DATABASE_URL: databaseUrl, CMC_BASE_URL: NO_CMC_URL, LOG_LEVEL: "warn" });
-  const database = await openMigratedDatabase(config, createLogger(config));
+  const database = await openServiceDatabase(databaseUrl, { migrate: true });
   await database.close();
 }
 

@@ -1,7 +1,7 @@
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { dist, NO_CMC_URL } from "./quotegraph.ts";
+import { dist, openServiceDatabase } from "./quotegraph.ts";
 import { scratchAssets, scratchQuote } from "./scratch.ts";
 
 const QUOTES = 5_000;
@@ -69,12 +69,8 @@ export async function ingestionFigures(
 ): Promise<IngestionFigures> {
   const scratch = await scratchAssets(databaseUrl, ASSETS);
   const ids = scratch.assets.map((a) => a.id);
-  const { loadConfig } = dist("src/config");
-  const { createLogger } = dist("src/logger");
-  const { openDatabase } = dist("src/db/data-source");
   const { insertQuotes } = dist("src/db/store/quotes");
-  const config = loadConfig({ DATABASE_URL: databaseUrl, CMC_BASE_URL: NO_CMC_URL, LOG_LEVEL: "error" });
-  const database = await openDatabase(config, createLogger(config));
+  const database = await openServiceDatabase(databaseUrl);
   const copyClient = new pg.Client({ connectionString: databaseUrl });
   await copyClient.connect();
   const figures: IngestionFigures = { quotes: QUOTES, storeMs: [], copyMs: [], perQuoteMs: 0, perQuoteOf: 0 };

@@ -22,6 +22,23 @@ export interface Sql {
   query(sql: string, parameters?: unknown[]): Promise<unknown>;
 }
 
+/**
+ * The service's own database handles (its API and writer pools, `Database` of src/db/data-source)
+ * on the bench database; `migrate` opens them as the service does at start, applying its migrations.
+ * Logs at error only: the bench's bulk statements would be "slow sql" warnings.
+ */
+export function openServiceDatabase(databaseUrl: string, options: { migrate?: boolean } = {}): Promise<any> {
+  const config = dist("src/config").loadConfig({
+    DATABASE_URL: databaseUrl,
+    CMC_BASE_URL: NO_CMC_URL,
+    LOG_LEVEL: "error",
+  });
+  const logger = dist("src/logger").createLogger(config);
+  return options.migrate
+    ? dist("src/service").openMigratedDatabase(config, logger)
+    : dist("src/db/data-source").openDatabase(config, logger);
+}
+
 /** Scripts of the root package.json: which capabilities this checkout of the service has. */
 export function rootScripts(): Record<string, string> {
   return JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts;

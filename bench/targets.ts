@@ -12,49 +12,49 @@ export interface Target {
 
 const HERE = import.meta.dirname;
 
-function peerEnv(databaseUrl: string, port: number): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? "",
-    NODE_ENV: "production",
-    GRAPHILE_ENV: "production",
-    DATABASE_URL: databaseUrl,
-    PORT: String(port),
-  };
-}
-
-export const postgraphile = (databaseUrl: string): Target => ({
-  name: "PostGraphile v5",
-  kind: "postgraphile",
+/** A peer server of servers/, on a free port, with the bench database. */
+const peer = (
+  databaseUrl: string,
+  name: string,
+  kind: TargetKind,
+  script: string,
+  ready: (url: string) => Promise<boolean>,
+): Target => ({
+  name,
+  kind,
   async start() {
     const port = await freePort();
     return startServer({
-      name: "postgraphile",
-      script: path.join(HERE, "servers", "postgraphile.ts"),
-      env: peerEnv(databaseUrl, port),
+      name: kind,
+      script: path.join(HERE, "servers", script),
+      env: {
+        PATH: process.env.PATH ?? "",
+        NODE_ENV: "production",
+        GRAPHILE_ENV: "production",
+        DATABASE_URL: databaseUrl,
+        PORT: String(port),
+      },
       port,
-      ready: answers200("/graphql", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ query: "{ __typename }" }),
-      }),
+      ready,
     });
   },
 });
 
-export const bare = (databaseUrl: string): Target => ({
-  name: "bare http+pg",
-  kind: "bare",
-  async start() {
-    const port = await freePort();
-    return startServer({
-      name: "bare",
-      script: path.join(HERE, "servers", "bare.ts"),
-      env: peerEnv(databaseUrl, port),
-      port,
-      ready: answers200("/readyz"),
-    });
-  },
-});
+export const postgraphile = (databaseUrl: string): Target =>
+  peer(
+    databaseUrl,
+    "PostGraphile v5",
+    "postgraphile",
+    "postgraphile.ts",
+    answers200("/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ __typename }" }),
+    }),
+  );
+
+export const bare = (databaseUrl: string): Target =>
+  peer(databaseUrl, "bare http+pg", "bare", "bare.ts", answers200("/readyz"));
 
 /**
  * The service's build, `node dist/src/main.js`, as deployed: `responseCacheMb` "0" is the uncached
