@@ -16,6 +16,12 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Servers started and not yet exited: ended with the bench, however it ends (a crash included). */
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 export interface Server {
   name: string;
   url: string;
@@ -47,6 +53,8 @@ export async function startServer(options: {
     cwd: options.cwd ?? tmpdir(),
     stdio: ["ignore", "pipe", "pipe"],
   });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
   let exited: number | null | undefined;
