@@ -12,7 +12,6 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // The reliability suite runs on its own (npm run test:reliability).
     exclude: ["test/reliability/**", "**/node_modules/**"],
-    benchmark: { include: ["bench/**/*.bench.ts"] },
     globalSetup: ["test/support/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
