@@ -9,6 +9,8 @@ export const SLOW_QUERY_MS = 500;
  * query opens another. A terminal's Ctrl-C reaches the embedded PostgreSQL too, so every stop met it as
  * a warning; an outage that matters shows in the queries that fail. TypeORM hands over only this text.
  */
+const MIGRATION_OUTCOME = /^(Migrations? .*(has been (\(fake\) )?(executed|reverted) successfully|failed)|\[[X ]\] )/;
+
 const IDLE_CONNECTION_CLOSED =
   /^Postgres pool raised an error\. error: terminating connection due to administrator command/;
 
@@ -28,16 +30,17 @@ export class QueryLogger implements TypeOrmLogger {
     this.logger.warn({ ms: time, sql: query }, "slow sql");
   }
 
+  /**
+   * Each migration applied, reverted or failed ("Migration X has been executed successfully.") and
+   * `migration:show`'s list ("[X] 1 InitialSchema…"): what the migration scripts show. TypeORM's counts
+   * around them ("3 migrations were found…") are detail.
+   */
   logSchemaBuild(message: string): void {
-    this.logger.debug(message);
+    this.logger[MIGRATION_OUTCOME.test(message) ? "info" : "debug"](message);
   }
 
-  /**
-   * Each migration applied or reverted ("Migration X has been executed successfully"): what
-   * `npm run migration:run` shows. TypeORM's counts before it ("3 migrations were found…") are detail.
-   */
   logMigration(message: string): void {
-    this.logger[/^Migration .* has been (executed|reverted)/.test(message) ? "info" : "debug"](message);
+    this.logSchemaBuild(message);
   }
 
   log(level: "log" | "info" | "warn", message: unknown): void {
