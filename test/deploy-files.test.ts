@@ -1,7 +1,9 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Copy, type Instruction, Run } from "dockerfile-ast";
-import { validate } from "dockerfile-utils";
+import { validate as validateDockerfile } from "dockerfile-utils";
+import { buildSchema, parse, validate } from "graphql";
 import { describe, expect, it } from "vitest";
 import { readCompose } from "./support/deploy/compose";
 import {
@@ -32,7 +34,7 @@ const documentedVariables = new Set([...read(".env.example").matchAll(/^# ?([A-Z
 
 describe("Dockerfile", () => {
   it("has no syntax or instruction errors (dockerfile-utils, the VS Code Docker linter)", () => {
-    const problems = validate(dockerfile.text).map((d) => `line ${d.range.start.line + 1}: ${d.message}`);
+    const problems = validateDockerfile(dockerfile.text).map((d) => `line ${d.range.start.line + 1}: ${d.message}`);
     expect(problems).toEqual([]);
   });
 
@@ -194,23 +196,133 @@ describe("docker-compose.yml", () => {
   });
 });
 
-describe("docs/deploy-aws.md", () => {
-  const guide = read("docs/deploy-aws.md");
+/** A fenced block of a guide: its language tag and its text. */
+interface Fence {
+  lang: string;
+  body: string;
+}
 
-  // The service's settings appear in `dotenv` blocks (the env file) and as `docker run -e NAME`;
-  // the guide's shell variables (AWS_REGION, ...) are not the service's.
-  const envFile = [...guide.matchAll(/^```dotenv\n([\s\S]*?)^```/gm)].map((m) => m[1] ?? "").join("\n");
-  const settings = [...envFile.matchAll(/^([A-Z][A-Z0-9_]*)=/gm), ...guide.matchAll(/ -e ([A-Z][A-Z0-9_]*)\b/g)].map(
-    (m) => m[1] as string,
-  );
+const fencesOf = (guide: string): Fence[] =>
+  [...guide.matchAll(/^```(\w*)\n([\s\S]*?)^```/gm)].map((m) => ({ lang: m[1] ?? "", body: m[2] ?? "" }));
 
-  it("configures the container with variables the service reads", () => {
+/** A block's lines without comments (translated between the guides) and blank lines. */
+function commandLines({ lang, body }: Fence): string[] {
+  const comment = lang === "sql" ? /(^|\s+)--(\s.*)?$/ : /(^|\s+)#(\s.*)?$/;
+  return body
+    .split("\n")
+    .map((line) => line.replace(comment, "").trimEnd())
+    .filter((line) => line !== "");
+}
+
+/** The service's settings a guide sets: env-file lines, `docker run -e NAME`, a systemd `Environment=NAME=`. */
+function settingsOf(guide: string): string[] {
+  const fences = fencesOf(guide);
+  const envFiles = fences.filter((f) => f.lang === "dotenv").map((f) => f.body);
+  const units = fences.filter((f) => f.lang === "ini").map((f) => f.body);
+  return [
+    ...envFiles.flatMap((body) => [...body.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)]),
+    ...guide.matchAll(/ -e ([A-Z][A-Z0-9_]*)\b/g),
+    ...units.flatMap((body) => [...body.matchAll(/^Environment=([A-Z][A-Z0-9_]*)=/gm)]),
+  ].map((m) => m[1] as string);
+}
+
+/** The context keys infra/lib/settings.ts reads (`text(node, "key", ...)` and its siblings). */
+const cdkKeys = new Set([...read("infra/lib/settings.ts").matchAll(/\w+\(node, "(\w+)"/g)].map((m) => m[1]));
+
+const GUIDES = ["docs/deploy-aws.md", "docs/deploy-aws.pt-BR.md"];
+
+describe.each(GUIDES)("%s", (file) => {
+  const guide = read(file);
+  const fences = fencesOf(guide);
+  const shell = fences.filter((f) => f.lang === "sh").flatMap(commandLines);
+
+  it("configures the service with variables it reads", () => {
+    const settings = settingsOf(guide);
+    expect(settings.length).toBeGreaterThan(10);
     expect(settings.filter((name) => !documentedVariables.has(name))).toEqual([]);
   });
 
   it("puts the database, TLS and secrets in the env file", () => {
+    const envFile = fences.find((f) => f.lang === "dotenv")?.body ?? "";
+    const names = [...envFile.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
     const required = ["DB_HOST", "DB_USER", "DB_PASS", "DB_NAME", "DB_SSL", "DB_SSL_CA", "CMC_API_KEY", "ADMIN_TOKEN"];
-    expect(required.filter((name) => !settings.includes(name))).toEqual([]);
+    expect(required.filter((name) => !names.includes(name))).toEqual([]);
     expect(envFile).toMatch(/^DB_SSL=verify-full$/m);
+  });
+
+  it("deploys the CDK app only with context keys infra/lib/settings.ts reads, and documents each of them", () => {
+    const used = [...guide.matchAll(/ -c (\w+)=/g)].map((m) => m[1]);
+    expect(used).toContain("allowedCidr");
+    expect(used.filter((key) => !cdkKeys.has(key))).toEqual([]);
+    expect(cdkKeys.size).toBeGreaterThan(10);
+    expect([...cdkKeys].filter((key) => !guide.includes(`| \`${key}\``))).toEqual([]);
+  });
+
+  it("derives an RDS-valid snapshot name from any tag (letters, digits, single hyphens, a letter first)", () => {
+    const derive = shell.find((line) => line.startsWith("SNAPSHOT="));
+    if (!derive) throw new Error("no SNAPSHOT= line in the guide");
+    const name = (version: string) =>
+      execFileSync("bash", ["-c", `NEW_VERSION="$1"; ${derive}; printf %s "$SNAPSHOT"`, "_", version], {
+        encoding: "utf8",
+      });
+    expect(name("v0.2.0")).toBe("quotegraph-before-v0-2-0");
+    for (const version of ["v0.2.0-3-gabc1234", "1.0.0-rc.1+build.7", "release/2026_12", "v1.0.0-"]) {
+      expect(name(version)).toMatch(/^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$/);
+    }
+    expect(shell.filter((line) => /--db-snapshot-identifier\b/.test(line) && !line.includes('"$SNAPSHOT"'))).toEqual(
+      [],
+    );
+  });
+
+  it("asks RDS for its default 17.x, not the last of a list, and keeps passwords and keys off the command line and out of the checkout", () => {
+    expect(shell.find((line) => line.includes("describe-db-engine-versions"))).toContain("--default-only");
+    expect(guide).not.toMatch(/\|\s*\[-1\]/);
+    expect(shell.join("\n")).toContain("--manage-master-user-password");
+    expect(guide).not.toMatch(/--master-user-password|PASSWORD '/);
+    expect(fences.filter((f) => f.lang === "sql").flatMap(commandLines)).toContain("\\password quotegraph_app");
+    const keyPairs = shell.filter((line) => line.includes("create-key-pair"));
+    expect(keyPairs.length).toBeGreaterThan(0);
+    for (const line of keyPairs) expect(line).toMatch(/> ~\/\.ssh\/[\w.-]+\.pem$/);
+    expect(read(".gitignore").split("\n")).toContain("*.pem");
+  });
+
+  it("queries fields the GraphQL contract has", () => {
+    const queries = [...guide.matchAll(/"query":"(.*?)"/g)].map((m) => m[1] as string);
+    expect(queries.join(" ")).toContain("ingestion { source lastSuccessAt }");
+    const schema = buildSchema(read("test/contract/design.graphql"));
+    for (const query of queries) expect(validate(schema, parse(query)).map((e) => e.message)).toEqual([]);
+  });
+
+  it("runs the same file as the image under systemd, and gives it more than its shutdown time", () => {
+    const unit = fences.find((f) => f.lang === "ini")?.body ?? "";
+    const cmd = execForm(lastOf(final, "CMD") as Instruction) ?? [];
+    expect(/^ExecStart=\/usr\/bin\/(.+)$/m.exec(unit)?.[1]?.split(" ")).toEqual(cmd);
+    expect(Number(/^TimeoutStopSec=(\d+)$/m.exec(unit)?.[1]) * 1000).toBeGreaterThan(SERVICE_SHUTDOWN_MS);
+    expect(unit).toMatch(/^EnvironmentFile=\/etc\/quotegraph\/quotegraph\.env$/m);
+  });
+});
+
+describe("docs/deploy-aws.pt-BR.md, the Portuguese guide", () => {
+  const [english, portuguese] = GUIDES.map(read) as [string, string];
+  const headings = (guide: string) =>
+    [...guide.matchAll(/^(#{2,3}) (\d+(\.\d+)?)?/gm)].map((m) => `${m[1]} ${m[2] ?? ""}`);
+
+  it("has the English guide's sections, numbered alike", () => {
+    expect(headings(portuguese)).toEqual(headings(english));
+  });
+
+  it("has the English guide's commands, block by block (comments aside), and the same env-file variables", () => {
+    // `text` blocks are diagrams, translated with the prose.
+    const blocks = (guide: string) =>
+      fencesOf(guide)
+        .filter((f) => f.lang !== "text")
+        .map((f) =>
+          f.lang === "dotenv" ? [...f.body.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]) : commandLines(f),
+        );
+    expect(blocks(portuguese)).toEqual(blocks(english));
+  });
+
+  it("shows BRL as a CONVERT example", () => {
+    expect(portuguese).toMatch(/CONVERT=BRL,USD/);
   });
 });

@@ -165,6 +165,9 @@ export class QuotegraphStack extends Stack {
       securityGroup: this.hostSecurityGroup,
       role,
       userData,
+      // User data runs on an instance's first boot only: a new image (or any other boot setting) must
+      // come with a new host, or `cdk deploy -c imageTag=...` would restart the old container.
+      userDataCausesReplacement: true,
       requireImdsv2: true,
       detailedMonitoring: true,
       blockDevices: [

@@ -168,6 +168,20 @@ describe("the CDK app", () => {
     template.hasOutput("DatabaseEndpoint", {});
   });
 
+  it("replaces the host, not the database, when the image changes (user data runs on first boot only)", () => {
+    const logicalIds = (imageTag: string) => {
+      const resources = Template.fromStack(build({ ...OPERATOR, imageTag }).stack).toJSON().Resources as Resources;
+      const ofType = (type: string) => Object.keys(resources).filter((id) => resources[id]?.Type === type);
+      return { host: ofType("AWS::EC2::Instance"), database: ofType("AWS::RDS::DBInstance") };
+    };
+    const first = logicalIds("v0.1.0");
+    expect(logicalIds("v0.1.0")).toEqual(first);
+    const next = logicalIds("v0.2.0");
+    expect(next.database).toEqual(first.database);
+    expect(next.host).toHaveLength(1);
+    expect(next.host).not.toEqual(first.host);
+  });
+
   it("refuses a missing or malformed setting with one line naming it", () => {
     expect(() => build({})).toThrow(/^context allowedCidr is required/);
     expect(() => build({ ...OPERATOR, dbMultiAz: "yes" })).toThrow(
