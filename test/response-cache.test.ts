@@ -104,6 +104,14 @@ describe("response cache: two replicas on one database", () => {
     expect(second?.headers.get("cache-control")).toBe("no-store");
   });
 
+  it("answers a body whose variables nest deeper than the stack as any other, never with a 500", async () => {
+    // Found by the hostile GraphQL run: building the cache key overflowed the stack (HTTP 500).
+    const body = `{"query":"{ ingestion { enabled } }","variables":${'{"a":'.repeat(16_000)}1${"}".repeat(16_000)}}`;
+    const res = await fetch(`${a.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ data: { ingestion: { enabled: expect.any(Boolean) } } });
+  });
+
   it("keeps one answer per variables, operation and Accept, and never mixes them up", async () => {
     const counts = await countsDuring(a.url, async () => {
       for (let round = 0; round < 2; round++) {

@@ -89,7 +89,12 @@ export class ResponseCache {
     if (method !== "POST" || typeof body !== "object" || body === null) return undefined;
     const { query, operationName, variables, extensions } = body as Record<string, unknown>;
     if (typeof query !== "string") return undefined;
-    return JSON.stringify([accept ?? null, query, operationName ?? null, variables ?? null, extensions ?? null]);
+    try {
+      return JSON.stringify([accept ?? null, query, operationName ?? null, variables ?? null, extensions ?? null]);
+    } catch {
+      // Variables nested deeper than the stack (a hostile body): not a key, and Apollo answers it as any other.
+      return undefined;
+    }
   }
 
   /** The kept answer of this key, while the cache is on. */
