@@ -107,7 +107,11 @@ describe("response cache: two replicas on one database", () => {
   it("answers a body whose variables nest deeper than the stack as any other, never with a 500", async () => {
     // Found by the hostile GraphQL run: building the cache key overflowed the stack (HTTP 500).
     const body = `{"query":"{ ingestion { enabled } }","variables":${'{"a":'.repeat(16_000)}1${"}".repeat(16_000)}}`;
-    const res = await fetch(`${a.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const res = await fetch(`${a.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ data: { ingestion: { enabled: expect.any(Boolean) } } });
   });
