@@ -1,4 +1,3 @@
-import type { AddressInfo } from "node:net";
 import { type Config, describeSource } from "./config";
 import { type Database, openDatabase } from "./db/data-source";
 import { FeedHub, type FeedHubOptions } from "./db/store/feed-hub";
@@ -7,6 +6,7 @@ import { migrateExclusively } from "./db/store/migrations";
 import { ResponseCache } from "./graphql/response-cache";
 import { createSchema } from "./graphql/schema";
 import { type HttpService, startHttp } from "./http/app";
+import { listensEverywhere, urlOf } from "./http/listen";
 import { type OpsHttp, startOpsHttp } from "./http/ops";
 import { Ingestion, type IngestionOptions } from "./ingestion/ingestion";
 import type { Logger } from "./logger";
@@ -108,11 +108,9 @@ export async function startService(config: Config, logger: Logger, options: Serv
     await database.close();
     throw error;
   }
-  const address = http.server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${address.port}`;
+  const url = urlOf(http.server);
   // Where to go, for a person: on every interface, this machine's own name works.
-  const shown = host === "0.0.0.0" || host === "[::]" ? `http://localhost:${address.port}` : url;
+  const shown = listensEverywhere(http.server) ? `http://localhost:${new URL(url).port}` : url;
   const { source, schedule } = ingestion.state();
   logger.info(
     {

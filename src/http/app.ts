@@ -22,6 +22,7 @@ import { ConnectionLimits, connectionRoom, defaultMaxConnections, openFileLimit 
 import { dashboardRouter } from "./dashboard";
 import { HttpDrain } from "./drain";
 import { healthRouter } from "./health";
+import { listen } from "./listen";
 import { metricsRouter } from "./metrics";
 
 export interface HttpDeps {
@@ -166,13 +167,7 @@ export async function startHttp(deps: HttpDeps): Promise<HttpService> {
   app.use(dashboardRouter(deps.logger));
   app.use(errorHandler(deps.logger));
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(http.port, http.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  await listen(server, http.port, http.host);
   deps.logger.debug(
     {
       maxConnections: server.maxConnections,

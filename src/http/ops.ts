@@ -1,10 +1,10 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import express from "express";
 import type { Registry } from "prom-client";
 import type { DataSource } from "typeorm";
 import type { Logger } from "../logger";
 import { healthRouter } from "./health";
+import { listen, urlOf } from "./listen";
 import { metricsRouter } from "./metrics";
 
 export interface OpsHttp {
@@ -33,18 +33,10 @@ export async function startOpsHttp(deps: {
     res.status(404).json({ errors: [{ message: "not found: this port serves /healthz, /readyz and /metrics" }] });
   });
   const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, app);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(deps.port, deps.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  await listen(server, deps.port, deps.host);
   return {
     server,
-    url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${address.port}`,
+    url: urlOf(server),
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
