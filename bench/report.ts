@@ -158,7 +158,8 @@ export function report(figures: Figures): string {
     const x = figures.fanout;
     const all = [...x.pollMs, ...x.subscriptionMs];
     lines.push(
-      `Fan-out, ${x.commits} commits to 1,000 waiting long polls + 1,000 subscriptions: commit → client ` +
+      `Fan-out, ${x.commits} commits (after ${x.warmupLastClientMs.length} not counted, last client ` +
+        `${x.warmupLastClientMs.map(f0).join(", ")} ms) to 1,000 waiting long polls + 1,000 subscriptions: commit → client ` +
         `p50 ${f0(percentile(all, 0.5))} ms, p99 ${f0(percentile(all, 0.99))} ms, max ${f0(Math.max(...all))} ms ` +
         `(long polls p99 ${f0(percentile(x.pollMs, 0.99))} ms, subscriptions p99 ${f0(percentile(x.subscriptionMs, 0.99))} ms; ` +
         `last client per commit ${x.lastClientMs.map(f0).join(", ")} ms); service RSS ${f0(x.idleRssMb)} MB before, ${f0(x.maxRssMb)} MB at most; ` +

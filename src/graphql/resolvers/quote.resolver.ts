@@ -1,5 +1,6 @@
 import { Args, Ctx, FieldResolver, Query, Resolver, Root } from "type-graphql";
 import { trackedAssets } from "../../db/store/assets";
+import { latestQuotes } from "../../db/store/quotes";
 import { checkConvert } from "../args/convert.args";
 import { LatestQuotesArgs } from "../args/latest-quotes.args";
 import { requireAssets } from "../asset-lookup";
@@ -24,9 +25,14 @@ export class QuoteResolver {
       assets = await trackedAssets(ctx.db);
       primeAssets(ctx.loaders, assets);
     }
-    const rows = await ctx.loaders.latestQuote.loadMany(assets.map((a) => ({ assetId: a.id, convert: code })));
-    return rows.flatMap((row) => {
-      if (row instanceof Error) throw row;
+    // One statement for the whole list: no loader to batch through (that is for `latestQuote` fields).
+    const rows = await latestQuotes(
+      ctx.db,
+      assets.map((a) => ({ assetId: a.id, convert: code })),
+    );
+    const byAsset = new Map(rows.map((row) => [row.assetId, row]));
+    return assets.flatMap((a) => {
+      const row = byAsset.get(a.id);
       return row ? [PriceQuote.from(row)] : [];
     });
   }

@@ -25,13 +25,13 @@ export class Candle {
   samples: number;
 
   static from(row: CandleRow): Candle {
-    return Object.assign(new Candle(), {
-      start: row.start,
-      open: Number(row.open),
-      high: Number(row.high),
-      low: Number(row.low),
-      close: Number(row.close),
-      samples: row.samples,
-    });
+    const candle = new Candle();
+    candle.start = row.start;
+    candle.open = Number(row.open);
+    candle.high = Number(row.high);
+    candle.low = Number(row.low);
+    candle.close = Number(row.close);
+    candle.samples = row.samples;
+    return candle;
   }
 }

@@ -31,18 +31,25 @@ export function Connection<TNode extends object>(name: string, Node: ClassType<T
 
 /**
  * The page answer for `rows` read with one row more than `size`: that extra row only says another
- * page exists.
+ * page exists. Edges are built when a query selects them: a query of `nodes` and `pageInfo` (a
+ * chart's page of 1,000 quotes) pays for one cursor, not one per row.
  */
 export function pageOf<TRow, TNode>(
   rows: readonly TRow[],
   size: number,
   node: (row: TRow) => TNode,
   cursor: (row: TRow) => string,
-): { edges: { cursor: string; node: TNode }[]; nodes: TNode[]; pageInfo: PageInfo } {
-  const edges = rows.slice(0, size).map((row) => ({ cursor: cursor(row), node: node(row) }));
+): { readonly edges: { cursor: string; node: TNode }[]; nodes: TNode[]; pageInfo: PageInfo } {
+  const page = rows.slice(0, size);
+  const nodes = page.map(node);
+  const last = page.at(-1);
+  let edges: { cursor: string; node: TNode }[] | undefined;
   return {
-    edges,
-    nodes: edges.map((edge) => edge.node),
-    pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null },
+    get edges() {
+      edges ??= page.map((row, i) => ({ cursor: cursor(row), node: nodes[i] }));
+      return edges;
+    },
+    nodes,
+    pageInfo: { hasNextPage: rows.length > size, endCursor: last === undefined ? null : cursor(last) },
   };
 }
