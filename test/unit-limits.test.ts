@@ -108,6 +108,28 @@ describe("complexityPlugin", () => {
     expect(await cost(query, { operationName: "Big" })).toBe(51);
   });
 
+  it("keeps each operation's points apart when the same parsed document comes again (Apollo reuses it), and applies the budget each time", async () => {
+    const query = "query Small { tags(first: 1) } query Big { assets { nodes { symbol } } }";
+    const document = parse(query);
+    const run = async (operationName: string, maxComplexity: number) => {
+      const hooks = await complexityPlugin(schema, { maxDepth: 10, maxComplexity }).requestDidStart?.({} as never);
+      const context = {
+        request: { query, operationName },
+        document,
+        operation: getOperationAST(document, operationName),
+      };
+      return hooks?.didResolveOperation?.(context as never).then(
+        () => "let through",
+        (error: GraphQLError) => error.extensions.complexity,
+      );
+    };
+    expect(await run("Big", 0)).toBe(51);
+    expect(await run("Small", 0)).toBe(1);
+    expect(await run("Big", 51)).toBe("let through");
+    expect(await run("Big", 50)).toBe(51);
+    expect(await run("Small", 1)).toBe("let through");
+  });
+
   it("lets a query of exactly the budget through and refuses one point more, saying how to shrink it", async () => {
     const query = "{ assets { nodes { symbol } } }";
     await expect(check(query, 51)).resolves.toBeUndefined();

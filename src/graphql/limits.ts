@@ -161,13 +161,7 @@ export interface CostedOperation {
 export function checkCost(schema: GraphQLSchema, limits: QueryLimits, operation: CostedOperation): void {
   let complexity: number;
   try {
-    complexity = getComplexity({
-      schema,
-      query: operation.document,
-      variables: operation.variables ?? {},
-      operationName: operation.operationName,
-      estimators: [costEstimator],
-    });
+    complexity = costOf(schema, operation);
   } catch (error) {
     // Estimating coerces the variables and checks page sizes first; a bad value is the client's.
     throw new GraphQLError((error as Error).message, {
@@ -188,6 +182,35 @@ export function checkCost(schema: GraphQLSchema, limits: QueryLimits, operation:
       },
     );
   }
+}
+
+/**
+ * Costs of operations without variables, by schema, document and operation name: such a cost never
+ * changes, and Apollo hands every request of the same text the same parsed document, so a
+ * dashboard's repeated query is walked once. Operations with variables are costed each time.
+ */
+const fixedCosts = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, number>>>();
+
+function costOf(schema: GraphQLSchema, { document, operationName, variables }: CostedOperation): number {
+  const fixed = variables === null || variables === undefined || Object.keys(variables).length === 0;
+  const byDocument = fixed ? fixedCosts.get(schema)?.get(document) : undefined;
+  const known = byDocument?.get(operationName ?? "");
+  if (known !== undefined) return known;
+  const cost = getComplexity({
+    schema,
+    query: document,
+    variables: variables ?? {},
+    operationName,
+    estimators: [costEstimator],
+  });
+  if (fixed) {
+    const documents = fixedCosts.get(schema) ?? new WeakMap<DocumentNode, Map<string, number>>();
+    fixedCosts.set(schema, documents);
+    const operations = documents.get(document) ?? new Map<string, number>();
+    documents.set(document, operations);
+    operations.set(operationName ?? "", cost);
+  }
+  return cost;
 }
 
 export function complexityPlugin(schema: GraphQLSchema, limits: QueryLimits): ApolloServerPlugin {
