@@ -129,4 +129,22 @@ describe("quoteAdded over WebSocket (graphql-transport-ws)", () => {
     ]);
     expect(bad.events).toEqual([]);
   });
+
+  it("refuses a symbol with a NUL character with BAD_USER_INPUT before it reaches PostgreSQL", async () => {
+    // Found by the hostile GraphQL run (seed 8266607): an internal error, its SQL in the log.
+    const bad = subscribe(client, `subscription { quoteAdded(symbols: ["BTC\\u0000"]) { price } }`);
+    const refused = await bad.until(1).then(
+      () => "no error",
+      (error: Error) => JSON.parse(error.message),
+    );
+    expect(refused).toEqual([
+      {
+        message: 'text arguments cannot contain the NUL character (U+0000); got "BTC\\u0000"',
+        locations: [{ line: 1, column: 16 }],
+        path: ["quoteAdded"],
+        extensions: { code: "BAD_USER_INPUT" },
+      },
+    ]);
+    expect(bad.events).toEqual([]);
+  });
 });

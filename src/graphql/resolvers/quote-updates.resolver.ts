@@ -4,6 +4,7 @@ import { type FeedFilter, type FeedPage, type FeedPosition, readFrontier, readLa
 import type { QuoteRow } from "../../db/store/quotes";
 import { checkConvert } from "../args/convert.args";
 import { QuoteFilterArgs, QuoteUpdatesArgs } from "../args/quote-updates.args";
+import { validateArgs } from "../args/validation";
 import { requireAssets } from "../asset-lookup";
 import type { GraphQLContext } from "../context";
 import { updatesCursor } from "../cursor";
@@ -45,7 +46,13 @@ export class QuoteUpdatesResolver {
 
   @Subscription(() => PriceQuote, {
     description: "Every quote stored from now on, as it becomes visible, on any replica.",
-    subscribe: ({ args, context }) => quoteStream(context as GraphQLContext, args as QuoteFilterArgs),
+    // A `subscribe` function gets the arguments as graphql-js coerced them: type-graphql's validation
+    // (NUL characters refused before PostgreSQL) runs for the resolver below, not here.
+    subscribe: async ({ args, context }) => {
+      const filter = Object.assign(new QuoteFilterArgs(), args);
+      await validateArgs(filter);
+      return quoteStream(context as GraphQLContext, filter);
+    },
   })
   quoteAdded(@Root() quote: PriceQuote, @Args() _filters: QuoteFilterArgs): PriceQuote {
     return quote;
