@@ -1,11 +1,13 @@
 import { once } from "node:events";
+import { createServer, type Server, Socket } from "node:net";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type Database, openDatabase } from "../src/db/data-source";
 import { TrackedSymbolTaken, trackAsset, untrackAsset } from "../src/db/store/assets";
 import { type CommitKind, FeedListener } from "../src/db/store/feed-listener";
 import { insertQuotes } from "../src/db/store/quotes";
 import { rebuildRollups } from "../src/db/store/rollups";
-import { insertSampleAssets, useDatabase } from "./support/database";
+import { insertSampleAssets, quietLogger, testConfig, useDatabase } from "./support/database";
 import { logRecorder } from "./support/log-recorder";
 import { newQuote } from "./support/store-fixtures";
 
@@ -111,7 +113,7 @@ describe("FeedListener: the LISTEN side of the quote feed", () => {
       const [{ killed }] = (
         await admin.query(
           `SELECT count(pg_terminate_backend(pid))::int AS killed FROM pg_stat_activity
-           WHERE datname = $1 AND query LIKE 'LISTEN %'`,
+           WHERE datname = $1 AND (query LIKE 'LISTEN %' OR query LIKE '%heartbeat of the LISTEN connection%')`,
           [db.name],
         )
       ).rows;
@@ -140,5 +142,86 @@ describe("FeedListener: the LISTEN side of the quote feed", () => {
     await listener.stop();
     await stopped;
     expect(listener.stopped).toBe(true);
+  });
+});
+
+/**
+ * A TCP relay to PostgreSQL whose connections can be frozen: bytes stop flowing both ways while the
+ * sockets stay open, as when a NAT or firewall forgets an idle flow. New connections still pass.
+ */
+async function freezableRelay(target: URL): Promise<{ port: number; freeze(): void; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const frozen = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = new Socket().connect(Number(target.port || 5432), target.hostname);
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ]) {
+      sockets.add(from);
+      from.on("data", (chunk) => {
+        if (!frozen.has(from)) to.write(chunk);
+      });
+      from.on("error", () => to.destroy());
+      from.on("close", () => to.destroy());
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    freeze: () => {
+      for (const socket of sockets) frozen.add(socket);
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe("FeedListener on a connection the network drops without a word", () => {
+  const db = useDatabase({ dataSource: "migrated" });
+  const recorder = logRecorder();
+  let relay: Awaited<ReturnType<typeof freezableRelay>>;
+  let throughRelay: Database;
+  let listener: FeedListener;
+
+  beforeAll(async () => {
+    await insertSampleAssets(db.ds);
+    relay = await freezableRelay(new URL(db.url));
+    const url = new URL(db.url);
+    url.host = `127.0.0.1:${relay.port}`;
+    throughRelay = await openDatabase(
+      testConfig({ ...db, env: { ...db.env, DATABASE_URL: url.toString() } }),
+      quietLogger,
+    );
+    listener = new FeedListener(throughRelay.writer, recorder.logger, { heartbeatMs: 100, heartbeatTimeoutMs: 300 });
+    await listener.start();
+  });
+  afterAll(async () => {
+    await listener?.stop();
+    await relay?.close();
+    await throughRelay?.close();
+  });
+
+  it("finds it gone by its heartbeat, says so, reconnects, and announces commits again", async () => {
+    const lost = once(listener.events, "lost");
+    const connected = once(listener.events, "connected");
+    relay.freeze();
+    // No reset, no error from the socket: only the heartbeat's unanswered query can tell.
+    const [error] = (await lost) as [Error];
+    expect(error.message).toBe("Query read timeout");
+    await connected;
+    expect(listener.connected).toBe(true);
+    // A connection the pool kept idle through the relay is frozen too: the first retry may get it,
+    // and give it up as the heartbeat did.
+    const lines = recorder.lines.map((l) => [l.msg, l.reason]);
+    expect(lines.at(-1)).toEqual(["listening for new quotes again", undefined]);
+    expect(new Set(lines.slice(0, -1).map(String))).toEqual(
+      new Set([["lost the LISTEN connection for new quotes; reconnecting", "Query read timeout"]].map(String)),
+    );
+    const notified = once(listener.events, "notified");
+    await insertQuotes(db.ds, [newQuote({ assetId: 1, price: "100", lastUpdated: new Date(Date.UTC(2026, 0, 2)) })]);
+    await notified;
   });
 });

@@ -43,6 +43,9 @@ const PG_MESSAGES = [
   /^timeout exceeded when trying to connect/,
   /^Client has encountered a connection error and is not queryable/,
   /^Client was closed and is not queryable/,
+  // No answer within a query's read timeout (the LISTEN connection's heartbeat): the server or the
+  // network in between has gone quiet.
+  /^Query read timeout/,
 ];
 
 /**
