@@ -8,13 +8,13 @@ import { dist, openServiceDatabase } from "./quotegraph.ts";
 import { scratchAssets, scratchQuote } from "./scratch.ts";
 
 const POLLS = 1_000;
+const SUBSCRIPTIONS = 1_000;
+const ASSETS = 10;
 /**
  * Commits first sent and not counted, as the reads discard their warm-up: the service's first
  * answers run cold code (graphql-jit compiles a document on its second run, V8 optimises later).
  */
 const WARMUP_COMMITS = 2;
-const SUBSCRIPTIONS = 1_000;
-const ASSETS = 10;
 
 export interface FanoutFigures {
   commits: number;

@@ -193,9 +193,9 @@ const fixedCosts = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, 
 
 function costOf(schema: GraphQLSchema, { document, operationName, variables }: CostedOperation): number {
   const fixed = variables === null || variables === undefined || Object.keys(variables).length === 0;
-  const byDocument = fixed ? fixedCosts.get(schema)?.get(document) : undefined;
-  const known = byDocument?.get(operationName ?? "");
-  if (known !== undefined) return known;
+  const known = fixed ? knownCosts(schema, document) : undefined;
+  const remembered = known?.get(operationName ?? "");
+  if (remembered !== undefined) return remembered;
   const cost = getComplexity({
     schema,
     query: document,
@@ -203,14 +203,17 @@ function costOf(schema: GraphQLSchema, { document, operationName, variables }: C
     operationName,
     estimators: [costEstimator],
   });
-  if (fixed) {
-    const documents = fixedCosts.get(schema) ?? new WeakMap<DocumentNode, Map<string, number>>();
-    fixedCosts.set(schema, documents);
-    const operations = documents.get(document) ?? new Map<string, number>();
-    documents.set(document, operations);
-    operations.set(operationName ?? "", cost);
-  }
+  known?.set(operationName ?? "", cost);
   return cost;
+}
+
+/** The costs remembered for a document's operations, by name. */
+function knownCosts(schema: GraphQLSchema, document: DocumentNode): Map<string, number> {
+  const documents = fixedCosts.get(schema) ?? new WeakMap<DocumentNode, Map<string, number>>();
+  fixedCosts.set(schema, documents);
+  const operations = documents.get(document) ?? new Map<string, number>();
+  documents.set(document, operations);
+  return operations;
 }
 
 export function complexityPlugin(schema: GraphQLSchema, limits: QueryLimits): ApolloServerPlugin {

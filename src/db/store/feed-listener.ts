@@ -18,7 +18,7 @@ export interface FeedListenerOptions {
    * no notification, and response caches never emptied.
    */
   heartbeatMs?: number;
-  /** How long that query may take before the connection counts as lost. */
+  /** How long that query (and LISTEN, and UNLISTEN) may take before the connection counts as lost. */
   heartbeatTimeoutMs?: number;
 }
 
